@@ -1,0 +1,47 @@
+"""/healthz reports each dependency and answers 503 when a configured one is down."""
+
+import pytest
+
+
+@pytest.mark.django_db
+def test_healthy_embedded_default(client, settings):
+    settings.CELERY_BROKER_URL = None
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "cache", "broker"}
+    assert body["checks"]["broker"]["mode"].startswith("in-process")
+
+
+@pytest.mark.django_db
+def test_unreachable_broker_gives_503(client, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "error"
+    assert body["checks"]["broker"]["status"] == "error"
+    assert body["checks"]["database"]["status"] == "ok"
+
+
+@pytest.mark.django_db
+def test_unreachable_cache_gives_503(client, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["cache"]["status"] == "error"
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_healthy_with_real_broker(client, settings):
+    settings.CELERY_BROKER_URL = settings.TEST_BROKER_URL
+    response = client.get("/healthz")
+    assert response.status_code == 200, response.json()
+    assert response.json()["checks"]["broker"] == {"status": "ok", "mode": "broker"}

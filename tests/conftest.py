@@ -1,0 +1,55 @@
+"""Shared fixtures, and the rule for tests that need a real PostgreSQL or Redis.
+
+Without the service such a test skips with the reason; with REQUIRE_SERVICES=1 (CI) a missing
+service fails the run instead, so CI can never pass on skipped service tests.
+"""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests import factories
+
+
+def _require(available: bool, reason: str) -> None:
+    if available:
+        return
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def redis_broker_reachable(url: str | None) -> bool:
+    if not url or not url.startswith("redis"):
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres"):
+        _require(
+            connection.vendor == "postgresql",
+            f"needs PostgreSQL (DATABASE_URL points at {connection.vendor})",
+        )
+    if item.get_closest_marker("redis"):
+        url = settings.TEST_BROKER_URL
+        _require(
+            redis_broker_reachable(url),
+            f"needs a reachable Redis broker in CELERY_BROKER_URL (got {url!r})",
+        )
+
+
+@pytest.fixture
+def demo(db):
+    """The demo organisations and accounts, as `load_demo` creates them."""
+    from approvals.demo import load_demo
+
+    load_demo()
+    return factories.DemoData()
