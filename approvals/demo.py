@@ -160,7 +160,27 @@ def load_demo(*, password: str = DEMO_PASSWORD) -> DemoReport:
         is_superuser=True,
     )
     _membership(admin, Role.ADMINISTRATOR, report)
+    _seed_declarations(report)
     return report
+
+
+def _seed_declarations(report: DemoReport) -> None:
+    """The seed forms' declarations, as drafts of their units, entered through the services."""
+    from approvals.models import Declaration
+    from approvals.seeds import SEED_DECLARATIONS
+    from approvals.services import declaration_create, declaration_save
+
+    for code, username, kind, content in SEED_DECLARATIONS:
+        unit = Organisation.objects.get(jurisdiction__code=code, kind=OrganisationKind.UNIT)
+        year, name = content.fields["fiscal_year"], content.fields["name"]
+        if Declaration.objects.filter(reporting_unit=unit, fiscal_year=year, name=name).exists():
+            continue
+        preparer = get_user_model().objects.get(username=username)
+        declaration = declaration_create(
+            actor=preparer, unit=unit, fiscal_year=year, kind=kind, name=name
+        )
+        declaration_save(actor=preparer, declaration_id=declaration.pk, content=content)
+        report.created += 1
 
 
 DEMO_LOGINS = [

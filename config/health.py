@@ -33,7 +33,7 @@ def _check_broker() -> dict:
     from config.celery import app
 
     broker_url = settings.CELERY_BROKER_URL
-    if not broker_url:
+    if not settings.CELERY_BROKER_CONFIGURED:
         return {"status": "ok", "mode": "in-process (no broker configured)"}
     with app.connection_for_write(broker_url) as conn:
         conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)

@@ -5,7 +5,7 @@ import pytest
 
 @pytest.mark.django_db
 def test_healthy_embedded_default(client, settings):
-    settings.CELERY_BROKER_URL = None
+    settings.CELERY_BROKER_CONFIGURED = False
     response = client.get("/healthz")
     assert response.status_code == 200
     body = response.json()
@@ -16,6 +16,7 @@ def test_healthy_embedded_default(client, settings):
 
 @pytest.mark.django_db
 def test_unreachable_broker_gives_503(client, settings):
+    settings.CELERY_BROKER_CONFIGURED = True
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     response = client.get("/healthz")
     assert response.status_code == 503
@@ -41,6 +42,7 @@ def test_unreachable_cache_gives_503(client, settings):
 @pytest.mark.redis
 @pytest.mark.django_db
 def test_healthy_with_real_broker(client, settings):
+    settings.CELERY_BROKER_CONFIGURED = True
     settings.CELERY_BROKER_URL = settings.TEST_BROKER_URL
     response = client.get("/healthz")
     assert response.status_code == 200, response.json()

@@ -105,4 +105,4 @@ def test_embedded_default_needs_no_services():
         env={**env, "DJANGO_SETTINGS_MODULE": "config.settings.local"},
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "None", "True"]
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "memory://", "True"]

@@ -12,6 +12,13 @@ class Jurisdiction(models.Model):
 
     code = models.SlugField(_("代码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=100, unique=True)
+    resubmit_to_returning_stage = models.BooleanField(
+        _("重新提交直达退回环节"),
+        default=False,
+        help_text=_(
+            "勾选后，退回修改并重新提交的申报表直接回到退回它的环节；否则从单位负责人重新审核。"
+        ),
+    )
 
     class Meta:
         verbose_name = _("财政辖区")
