@@ -5,4 +5,36 @@ from . import views
 app_name = "approvals"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("declarations/", views.declaration_list, name="declaration_list"),
+    path("declarations/new/", views.declaration_new, name="declaration_new"),
+    path("declarations/export.xlsx", views.declaration_list_export, name="declaration_list_export"),
+    path("declarations/<int:pk>/", views.declaration_detail, name="declaration_detail"),
+    path("declarations/<int:pk>/edit/", views.declaration_edit, name="declaration_edit"),
+    path("declarations/<int:pk>/submit/", views.declaration_submit, name="declaration_submit"),
+    path("declarations/<int:pk>/discard/", views.declaration_discard, name="declaration_discard"),
+    path("declarations/<int:pk>/copy/", views.declaration_copy, name="declaration_copy"),
+    path(
+        "declarations/<int:pk>/withdraw/",
+        views.declaration_withdraw_view,
+        name="declaration_withdraw",
+    ),
+    path(
+        "declarations/<int:pk>/comment/", views.declaration_comment_view, name="declaration_comment"
+    ),
+    path("declarations/<int:pk>/print/", views.declaration_print, name="declaration_print"),
+    path("declarations/<int:pk>/export.xlsx", views.declaration_export, name="declaration_export"),
+    path(
+        "declarations/<int:pk>/history/", views.declaration_history_view, name="declaration_history"
+    ),
+    path("declarations/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
+    path(
+        "declarations/<int:pk>/attachments/<int:attachment_id>/",
+        views.attachment_download,
+        name="attachment_download",
+    ),
+    path(
+        "declarations/<int:pk>/attachments/<int:attachment_id>/delete/",
+        views.attachment_delete,
+        name="attachment_delete",
+    ),
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", AuthViewset(with_profile_view=False).urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("workflow.urls")),
     path("", include("approvals.urls")),
 ]
 if settings.DEBUG:

@@ -1,0 +1,40 @@
+// Add, remove and reorder rows of the edit form's tables (Django formsets with ORDER/DELETE).
+(function () {
+  function renumber(table) {
+    var rows = table.querySelectorAll("tbody tr.form-row");
+    var i = 1;
+    rows.forEach(function (row) {
+      var order = row.querySelector("input[name$='-ORDER']");
+      if (order) order.value = i++;
+    });
+  }
+  function addRow(prefix) {
+    var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
+    var template = document.getElementById("empty-" + prefix);
+    var table = document.getElementById("table-" + prefix);
+    var html = template.innerHTML.replace(/__prefix__/g, total.value);
+    var body = table.querySelector("tbody");
+    body.insertAdjacentHTML("beforeend", html);
+    total.value = parseInt(total.value, 10) + 1;
+    renumber(table);
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-formset-action]");
+    if (!button) return;
+    event.preventDefault();
+    var action = button.getAttribute("data-formset-action");
+    if (action === "add") { addRow(button.getAttribute("data-prefix")); return; }
+    var row = button.closest("tr.form-row");
+    var table = button.closest("table");
+    if (action === "up" && row.previousElementSibling) row.parentNode.insertBefore(row, row.previousElementSibling);
+    if (action === "down" && row.nextElementSibling) row.parentNode.insertBefore(row.nextElementSibling, row);
+    if (action === "remove") {
+      var del = row.querySelector("input[name$='-DELETE']");
+      if (del) { del.checked = !del.checked; row.classList.toggle("deleted", del.checked); }
+    }
+    renumber(table);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("table.rows").forEach(renumber);
+  });
+})();
