@@ -4,12 +4,17 @@ from django.contrib import admin
 from django.urls import include, path
 from viewflow.contrib.auth import AuthViewset
 
+from approvals.auth import LoginView
 from config.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("accounts/", AuthViewset(with_profile_view=False).urls),
+    path("api/", include("approvals.api.urls")),
+    path(
+        "accounts/",
+        AuthViewset(with_profile_view=False, login_view=LoginView.as_view()).urls,
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("workflow.urls")),
     path("", include("approvals.urls")),
