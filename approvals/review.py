@@ -232,15 +232,16 @@ def _decide(*, actor, task_id: int, action: str, decision: str, opinion: str) ->
             digest=digest or content_digest(declaration),
             details={"decision": decision, "next_stage": next_task.stage if next_task else ""},
         )
-        if next_task is not None:
+        if decision == Decision.APPROVE and next_task is not None:
             publish("task_created", task_id=next_task.pk)
-        if declaration.status != DeclarationStatus.SUBMITTED or decision != Decision.APPROVE:
+        else:
             publish(
                 "declaration_decided",
                 declaration_id=declaration.pk,
                 decision=decision,
                 stage=task.stage,
-                actor_id=actor.pk,
+                task_id=task.pk,
+                opinion=opinion,
             )
     return task
 

@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("workflow.urls")),
+    path("", include("notifications.urls")),
     path("", include("approvals.urls")),
 ]
 if settings.DEBUG:

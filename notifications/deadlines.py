@@ -73,3 +73,15 @@ def time_limit(jurisdiction, stage: str) -> StageTimeLimit:
 def due_at_for(jurisdiction, stage: str, created: datetime) -> datetime:
     """When a task of this stage, created at `created`, is due."""
     return add_working_days(created, time_limit(jurisdiction, stage).working_days)
+
+
+REMIND_WORKING_DAYS_BEFORE = 1
+
+
+def task_deadlines(jurisdiction, stage: str, created: datetime):
+    """(due, remind, escalate-to-administrators) for a task created now; fixed at creation."""
+    limit = time_limit(jurisdiction, stage)
+    due = add_working_days(created, limit.working_days)
+    remind = subtract_working_days(due, REMIND_WORKING_DAYS_BEFORE)
+    escalate = add_working_days(due, limit.escalate_after_days)
+    return due, max(remind, timezone.localtime(created)), escalate

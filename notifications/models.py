@@ -90,6 +90,7 @@ class Notification(models.Model):
         related_name="notifications",
     )
     idempotency_key = models.CharField(_("幂等键"), max_length=200, unique=True)
+    show_in_app = models.BooleanField(_("站内显示"), default=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
 
@@ -119,6 +120,7 @@ class Delivery(models.Model):
         _("状态"), max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True, db_index=True)
     last_error = models.TextField(_("最近错误"), blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

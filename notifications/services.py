@@ -1,20 +1,37 @@
-"""Notifications: who hears about what, urging, and marking read."""
+"""Notifications: who hears about what, over which channel; urging; marking read.
+
+Every notification has an idempotency key, so an event handled twice (a retried or redelivered
+Celery task, two sweeps) notifies each person once. E-mail goes out from Delivery rows that a
+worker or the delivery sweep sends, state-based, so nothing waits in a long Celery countdown.
+"""
 
 from datetime import timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
+from approvals.models import Declaration, Stage
 from approvals.permissions import NotAllowed
 from approvals.review import AlreadyHandled, lock_declaration
 from approvals.selectors import declaration_for
 from approvals.services import acting_for_unit, refusals_audited
+from notifications import recipients
 from notifications.events import publish
-from notifications.models import Notification
+from notifications.models import Channel, Delivery, Notification, Preference
 from workflow import engine
 from workflow.audit import record_event
-from workflow.models import AuditAction, AuditEvent, AuditResult
+from workflow.models import (
+    AuditAction,
+    AuditEvent,
+    AuditResult,
+    Decision,
+    ReviewProcess,
+    ReviewTask,
+)
 
 URGE_INTERVAL = timedelta(hours=24)
 
@@ -29,9 +46,170 @@ class UrgeTooSoon(Exception):
         self.retry_after = max(1, int((next_allowed - timezone.now()).total_seconds()))
 
 
+# --- Creating notifications -------------------------------------------------------------------
+
+
+def _preference(user) -> Preference:
+    return Preference.objects.filter(user=user).first() or Preference(user=user)
+
+
+def _link(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def notify(
+    users,
+    *,
+    event: str,
+    key: str,
+    context: dict,
+    declaration: Declaration | None = None,
+    path: str = "",
+) -> list[Notification]:
+    """Notify each user once per key, in-app and/or by e-mail as they chose."""
+    created = []
+    for user in recipients.unique(users):
+        text = render_to_string(
+            f"notifications/events/{event}.txt",
+            {**context, "user": user, "link": _link(path) if path else ""},
+        ).strip()
+        title, _, body = text.partition("\n")
+        preference = _preference(user)
+        try:
+            with transaction.atomic():
+                notification = Notification.objects.create(
+                    user=user,
+                    event=event,
+                    title=title.strip()[:200],
+                    body=body.strip(),
+                    url=path,
+                    declaration=declaration,
+                    idempotency_key=f"{key}:{user.pk}"[:200],
+                    show_in_app=preference.in_app,
+                )
+        except IntegrityError:
+            continue  # already notified under this key
+        if preference.email and user.email:
+            delivery = Delivery.objects.create(
+                notification=notification, channel=Channel.EMAIL, next_attempt_at=timezone.now()
+            )
+            transaction.on_commit(lambda pk=delivery.pk: _enqueue_delivery(pk))
+        created.append(notification)
+    return created
+
+
+def _enqueue_delivery(delivery_id: int) -> None:
+    from notifications.tasks import deliver_email
+
+    deliver_email.delay(delivery_id)
+
+
+def _task_context(task: ReviewTask) -> dict:
+    declaration = task.declaration
+    return {
+        "task": task,
+        "declaration": declaration,
+        "stage": declaration.get_stage_display() or task.stage,
+        "due": timezone.localtime(task.due_at) if task.due_at else None,
+    }
+
+
+def _task_path(task: ReviewTask) -> str:
+    return reverse("workflow:task_detail", args=[task.pk])
+
+
+def _on_task_created(*, task_id: int, **_) -> list:
+    task = ReviewTask.objects.select_related("declaration__reporting_unit", "owner").get(pk=task_id)
+    if task.status not in engine.OPEN_STATUSES:
+        return []
+    holder = task.owner_id or 0
+    return notify(
+        recipients.task_people(task),
+        event="task_created",
+        key=f"task:{task.pk}:holder:{holder}",
+        context=_task_context(task),
+        declaration=task.declaration,
+        path=_task_path(task),
+    )
+
+
+DECIDED_EVENTS = {
+    Decision.APPROVE: "declaration_approved",
+    Decision.REJECT: "declaration_rejected",
+    Decision.RETURN_PREPARER: "declaration_returned",
+    Decision.RETURN_PREVIOUS: "declaration_returned",
+}
+
+
+def _on_decided(
+    *, declaration_id: int, decision: str, stage: str, task_id: int, opinion: str = "", **_
+) -> list:
+    declaration = Declaration.objects.select_related("reporting_unit").get(pk=declaration_id)
+    process = ReviewProcess.objects.filter(declaration=declaration).order_by("-round").first()
+    event = DECIDED_EVENTS[decision]
+    if decision == Decision.RETURN_PREVIOUS:
+        # Returned to the previous stage: that stage's people hear about it, not the preparer.
+        task = engine.open_task(process) if process else None
+        people = recipients.task_people(task) if task else []
+        path = _task_path(task) if task else ""
+    else:
+        people = recipients.declaration_owners(
+            declaration, process.submitted_by if process else None
+        )
+        path = reverse("approvals:declaration_detail", args=[declaration.pk])
+    return notify(
+        people,
+        event=event,
+        key=f"decided:{declaration.pk}:{task_id}:{decision}",
+        context={
+            "declaration": declaration,
+            "stage_label": Stage(stage).label if stage in Stage.values else stage,
+            "opinion": opinion,
+        },
+        declaration=declaration,
+        path=path,
+    )
+
+
+def _on_withdrawn(*, task_id: int, **_) -> list:
+    task = ReviewTask.objects.select_related("declaration", "owner").get(pk=task_id)
+    return notify(
+        recipients.task_people(task),
+        event="task_withdrawn",
+        key=f"withdrawn:{task.pk}",
+        context=_task_context(task),
+        declaration=task.declaration,
+        path=reverse("approvals:declaration_detail", args=[task.declaration_id]),
+    )
+
+
+def _on_urge(*, task_id: int, urge_event_id: int, **_) -> list:
+    task = ReviewTask.objects.select_related("declaration", "owner").get(pk=task_id)
+    return notify(
+        recipients.task_people(task),
+        event="urge",
+        key=f"urge:{urge_event_id}",
+        context=_task_context(task),
+        declaration=task.declaration,
+        path=_task_path(task),
+    )
+
+
+HANDLERS = {
+    "task_created": _on_task_created,
+    "declaration_decided": _on_decided,
+    "task_withdrawn": _on_withdrawn,
+    "urge": _on_urge,
+}
+
+
 def notify_event(*, event: str, payload: dict) -> int:
-    """Create the notifications an event calls for; returns how many were created."""
-    return 0
+    """Create the notifications an event calls for; returns how many were created now."""
+    with transaction.atomic():
+        return len(HANDLERS[event](**payload))
+
+
+# --- Urge -------------------------------------------------------------------------------------
 
 
 def declaration_urge(*, actor, declaration_id: int) -> None:
@@ -59,7 +237,7 @@ def declaration_urge(*, actor, declaration_id: int) -> None:
         if last and timezone.now() - last < URGE_INTERVAL:
             raise UrgeTooSoon(last + URGE_INTERVAL)
         acting = acting_for_unit(actor, declaration.reporting_unit)
-        record_event(
+        event = record_event(
             action=AuditAction.URGE,
             actor=actor,
             declaration=declaration,
@@ -68,7 +246,10 @@ def declaration_urge(*, actor, declaration_id: int) -> None:
             organisation=acting.organisation,
             details={"task": task.pk},
         )
-        publish("urge", task_id=task.pk, actor_id=actor.pk)
+        publish("urge", task_id=task.pk, urge_event_id=event.pk)
+
+
+# --- Reading ----------------------------------------------------------------------------------
 
 
 def notification_mark_read(*, user, notification_id: int) -> Notification:
@@ -87,3 +268,11 @@ def notifications_mark_all_read(*, user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+def preference_update(*, user, in_app: bool, email: bool) -> Preference:
+    """Choose the channels notifications reach the user on."""
+    preference, _ = Preference.objects.get_or_create(user=user)
+    preference.in_app, preference.email = in_app, email
+    preference.save(update_fields=["in_app", "email"])
+    return preference

@@ -40,7 +40,9 @@ def init_review_task(activation) -> None:
     task.stage = stage
     task.candidate_role = role
     task.candidate_organisation = organisation
-    task.due_at = _due_at(process.declaration, stage, task.created)
+    task.due_at, task.remind_at, task.escalate_at = deadlines_for(
+        process.declaration.reporting_unit.jurisdiction, stage, task.created
+    )
     candidates = list(candidates_for_stage(role, organisation))
     if len(candidates) == 1:
         # A single candidate needs no queue: the task goes straight into their inbox.
@@ -50,10 +52,10 @@ def init_review_task(activation) -> None:
     task.save()
 
 
-def _due_at(declaration: Declaration, stage: str, created):
-    from notifications.deadlines import due_at_for
+def deadlines_for(jurisdiction, stage: str, created):
+    from notifications.deadlines import task_deadlines
 
-    return due_at_for(declaration.reporting_unit.jurisdiction, stage, created)
+    return task_deadlines(jurisdiction, stage, created)
 
 
 # --- Driving the flow --------------------------------------------------------------------------
@@ -113,6 +115,8 @@ def complete(task: ReviewTask, *, actor, decision: str) -> None:
     process = task.process.coerced
     process.decision = decision
     process.save(update_fields=["decision"])
+    task.outcome = decision
+    task.save(update_fields=["outcome"])
     with task.activation() as activation:
         if activation.task.status == STATUS.NEW:
             activation.assign(actor)
@@ -121,8 +125,15 @@ def complete(task: ReviewTask, *, actor, decision: str) -> None:
         activation.execute()
 
 
-def cancel(process: ReviewProcess) -> None:
+def cancel(process: ReviewProcess, *, outcome: str = "withdrawn") -> None:
+    """Cancel the process and its open tasks (withdrawal)."""
+    open_ids = list(
+        ReviewTask.objects.filter(process=process, status__in=OPEN_STATUSES).values_list(
+            "pk", flat=True
+        )
+    )
     _flow().instance.cancel(process)
+    ReviewTask.objects.filter(pk__in=open_ids).update(outcome=outcome)
 
 
 def sync_declaration(declaration: Declaration, process: ReviewProcess) -> ReviewTask | None:

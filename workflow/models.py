@@ -214,6 +214,13 @@ class ReviewTask(Task):
         verbose_name=_("候选组织"),
     )
     due_at = models.DateTimeField(_("办理期限"), null=True, blank=True, db_index=True)
+    remind_at = models.DateTimeField(_("提醒时间"), null=True, blank=True, db_index=True)
+    escalate_at = models.DateTimeField(_("升级时间"), null=True, blank=True, db_index=True)
+    outcome = models.CharField(_("办理结果"), max_length=16, blank=True)
+    # Each deadline level fires once: the sweep that sets one of these is the one that notifies.
+    reminded_at = models.DateTimeField(_("已提醒"), null=True, blank=True)
+    overdue_at = models.DateTimeField(_("已标记逾期"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("已升级至管理员"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("审核任务")

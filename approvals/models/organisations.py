@@ -146,6 +146,7 @@ class Role(models.TextChoices):
     DEPARTMENT_REVIEWER = "department_reviewer", _("主管部门审核人")
     FINANCE_REVIEWER = "finance_reviewer", _("财政业务股室审核人")
     PERFORMANCE_REVIEWER = "performance_reviewer", _("监督绩效股审核人")
+    ORGANISATION_HEAD = "organisation_head", _("部门/股室负责人")
     AUDITOR = "auditor", _("审计人员")
     ADMINISTRATOR = "administrator", _("系统管理员")
 
@@ -158,6 +159,13 @@ ROLE_ORGANISATION_KIND = {
     Role.FINANCE_REVIEWER: OrganisationKind.BUSINESS_SECTION,
     Role.PERFORMANCE_REVIEWER: OrganisationKind.PERFORMANCE_SECTION,
 }
+# Heads of reviewing organisations hear about overdue tasks (escalation) and get digests.
+HEAD_ORGANISATION_KINDS = (
+    OrganisationKind.DEPARTMENT,
+    OrganisationKind.BUSINESS_SECTION,
+    OrganisationKind.PERFORMANCE_SECTION,
+    OrganisationKind.FINANCE_BUREAU,
+)
 # Roles held over a whole jurisdiction, or over all of them when no jurisdiction is given.
 JURISDICTION_ROLES = (Role.AUDITOR, Role.ADMINISTRATOR)
 
@@ -246,6 +254,12 @@ class Membership(models.Model):
         return str(_("全部辖区"))
 
     def clean(self) -> None:
+        if self.role == Role.ORGANISATION_HEAD:
+            if self.organisation is None or self.organisation.kind not in HEAD_ORGANISATION_KINDS:
+                raise ValidationError(
+                    {"organisation": _("部门/股室负责人必须任职于主管部门、财政局或其股室。")}
+                )
+            return
         expected_kind = ROLE_ORGANISATION_KIND.get(self.role)
         if expected_kind is None:
             if self.organisation_id:

@@ -1,0 +1,62 @@
+from django.contrib import admin, messages
+
+from notifications.delivery import delivery_resend
+from notifications.models import CalendarDay, Delivery, Notification, Preference, StageTimeLimit
+
+
+@admin.register(StageTimeLimit)
+class StageTimeLimitAdmin(admin.ModelAdmin):
+    list_display = ["jurisdiction", "stage", "working_days", "escalate_after_days"]
+    list_filter = ["jurisdiction", "stage"]
+    list_editable = ["working_days", "escalate_after_days"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "user", "event", "title", "read_at"]
+    list_filter = ["event"]
+    search_fields = ["user__username", "title"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "notification",
+        "channel",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    ]
+    list_filter = ["status", "channel"]
+    search_fields = ["notification__user__username", "notification__title", "last_error"]
+    actions = ["resend"]
+
+    @admin.action(description="重新发送所选的失败通知")
+    def resend(self, request, queryset):
+        failed = queryset.filter(status=Delivery.Status.FAILED)
+        for delivery in failed:
+            delivery_resend(delivery_id=delivery.pk)
+        messages.success(request, f"已重新排队 {failed.count()} 条。")
+
+
+@admin.register(Preference)
+class PreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "in_app", "email"]
+    search_fields = ["user__username"]

@@ -1,0 +1,85 @@
+"""Who is told about what."""
+
+from django.contrib.auth import get_user_model
+
+from approvals.models import Declaration, Organisation, OrganisationKind, Role
+from approvals.permissions import candidates_for_stage
+
+User = get_user_model()
+
+
+def _active(users):
+    return [u for u in users if u.is_active]
+
+
+def task_people(task) -> list:
+    """The holder of a claimed task, else everyone who may claim it."""
+    if task.owner_id:
+        return _active([task.owner])
+    return list(candidates_for_stage(task.candidate_role, task.candidate_organisation))
+
+
+def task_candidates(task) -> list:
+    return list(candidates_for_stage(task.candidate_role, task.candidate_organisation))
+
+
+def organisation_heads(organisation: Organisation) -> list:
+    """The heads of an organisation; a unit's head is its 单位负责人; sections fall back to the
+    finance bureau's heads."""
+    role = Role.UNIT_HEAD if organisation.kind == OrganisationKind.UNIT else Role.ORGANISATION_HEAD
+    heads = list(
+        User.objects.filter(
+            is_active=True,
+            memberships__is_active=True,
+            memberships__role=role,
+            memberships__organisation=organisation,
+        ).distinct()
+    )
+    if not heads and organisation.parent_id and organisation.kind != OrganisationKind.UNIT:
+        return organisation_heads(organisation.parent)
+    return heads
+
+
+def jurisdiction_administrators(jurisdiction) -> list:
+    """Administrators of the jurisdiction, or the site-wide ones when it has none."""
+    admins = list(
+        User.objects.filter(
+            is_active=True,
+            memberships__is_active=True,
+            memberships__role=Role.ADMINISTRATOR,
+            memberships__jurisdiction=jurisdiction,
+        ).distinct()
+    )
+    if admins:
+        return admins
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__is_active=True,
+            memberships__role=Role.ADMINISTRATOR,
+            memberships__jurisdiction__isnull=True,
+        ).distinct()
+    )
+
+
+def declaration_owners(declaration: Declaration, submitter=None) -> list:
+    """Who prepared the declaration: its submitter, else the unit's preparers."""
+    if submitter is not None and submitter.is_active:
+        return [submitter]
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__is_active=True,
+            memberships__role=Role.PREPARER,
+            memberships__organisation=declaration.reporting_unit,
+        ).distinct()
+    )
+
+
+def unique(users) -> list:
+    seen, result = set(), []
+    for user in users:
+        if user.pk not in seen:
+            seen.add(user.pk)
+            result.append(user)
+    return result
