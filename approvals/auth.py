@@ -35,6 +35,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
 class LoginView(auth_views.LoginView):
     form_class = ThrottledAuthenticationForm
+    template_name = "approvals/login.html"
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
