@@ -23,7 +23,7 @@ def _header(sheet, titles: list[str], widths: list[int]) -> None:
     for index, width in enumerate(widths, start=1):
         sheet.cell(row=sheet.max_row, column=index).font = BOLD
         sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = sheet.cell(row=sheet.max_row + 1, column=1)
+    sheet.freeze_panes = f"A{sheet.max_row + 1}"
 
 
 def _local(moment):
@@ -65,7 +65,8 @@ def declaration_workbook(declaration: Declaration) -> Workbook:
     for label, value in rows:
         info.append([label, value])
         info.cell(row=info.max_row, column=2).alignment = WRAP
-    info.cell(row=16, column=2).number_format = MONEY_FORMAT
+        if label == "项目预算（万元）":
+            info.cell(row=info.max_row, column=2).number_format = MONEY_FORMAT
 
     funding = book.create_sheet("资金来源")
     _header(funding, ["资金来源", "金额（万元）"], [16, 16])

@@ -21,6 +21,7 @@ from approvals.models import (
     Operator,
 )
 from approvals.models.declarations import LEVEL2_PARENT
+from approvals.validation import field_label
 
 BLANK = [("", "—")]
 MONEY_ATTRS = {"inputmode": "decimal", "class": "num", "autocomplete": "off"}
@@ -86,12 +87,8 @@ class DeclarationForm(forms.ModelForm):
             self.fields["budget"].error_messages["invalid"] = "预算请填写数字（万元）。"
             if self.instance.budget is not None:
                 self.initial["budget"] = plain_number(self.instance.budget)
-        if "name" in self.fields and kind == DeclarationKind.SPECIAL_FUND:
-            self.fields["name"].label = "专项名称"
-        if "nature" in self.fields and kind == DeclarationKind.SPECIAL_FUND:
-            self.fields["nature"].label = "专项属性"
-        if "budget" in self.fields and kind == DeclarationKind.SPECIAL_FUND:
-            self.fields["budget"].label = "本年度预计投入（万元）"
+        for name, field in self.fields.items():
+            field.label = field_label(kind, name)
 
 
 class FundingForm(forms.Form):

@@ -229,10 +229,16 @@ def require_can_withdraw(user, declaration: Declaration, process) -> None:
 
 
 def can_see_task(user, task) -> bool:
-    """Candidates, the holder, administrators and auditors of the jurisdiction see a task."""
+    """Candidates, the holder, the declaring unit's own people, and administrators and
+    auditors of the jurisdiction see a task; nobody else learns that it exists."""
+    unit_id = task.declaration.reporting_unit_id
     return (
         task.owner_id == user.pk
         or is_candidate(user, task)
+        or any(
+            m.role in (Role.PREPARER, Role.UNIT_HEAD) and m.organisation_id == unit_id
+            for m in active_memberships(user)
+        )
         or is_administrator_of(user, task.declaration)
         or is_auditor_of(user, task.declaration)
     )

@@ -51,7 +51,7 @@ def lock_declaration(pk: int) -> Declaration:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-    return Declaration.objects.select_for_update().with_related().get(pk=pk)
+    return Declaration.objects.select_for_update(of=("self",)).with_related().get(pk=pk)
 
 
 def _visible_task(actor, task_id) -> ReviewTask:
@@ -304,10 +304,7 @@ def declaration_withdraw(*, actor, declaration_id: int) -> Declaration:
         require_can_withdraw(actor, declaration, process)
         if declaration.status != DeclarationStatus.SUBMITTED or process is None:
             raise AlreadyHandled("申报表当前不在审核中，无法撤回。")
-        acted = ReviewTask.objects.filter(
-            process=process, stage__in=engine.REVIEW_NODES, status="DONE"
-        ).exists()
-        if acted:
+        if engine.stage_has_acted(process):
             raise AlreadyHandled("审核人已处理该申报表，不能撤回。")
         task = engine.open_task(process)
         engine.cancel(process)

@@ -100,6 +100,7 @@ def refusals_audited(
             organisation=acting.organisation,
             details={"reason": str(getattr(refusal, "message", refusal)), **(details or {})},
         )
+        refusal.audited = True
         raise
 
 

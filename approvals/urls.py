@@ -18,6 +18,7 @@ urlpatterns = [
         views.declaration_withdraw_view,
         name="declaration_withdraw",
     ),
+    path("declarations/<int:pk>/urge/", views.declaration_urge_view, name="declaration_urge"),
     path(
         "declarations/<int:pk>/comment/", views.declaration_comment_view, name="declaration_comment"
     ),

@@ -35,6 +35,20 @@ REQUIRED_BY_KIND = {
     ],
 }
 CHOICE_FIELDS = {"nature"}
+# Where the special-fund form names a field differently from the project form.
+SPECIAL_FUND_LABELS = {
+    "name": "专项名称",
+    "nature": "专项属性",
+    "budget": "本年度预计投入（万元）",
+}
+
+
+def field_label(kind: str, name: str) -> str:
+    """The field's label on the paper form of this kind."""
+    if kind == DeclarationKind.SPECIAL_FUND and name in SPECIAL_FUND_LABELS:
+        return SPECIAL_FUND_LABELS[name]
+    return str(Declaration._meta.get_field(name).verbose_name)
+
 
 MOBILE = re.compile(r"^(\+?86[- ]?)?1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^(\(0\d{2,3}\)|0\d{2,3}[- ]?)?[2-9]\d{6,7}([-转]\d{1,6})?$")
@@ -138,7 +152,7 @@ def _check_required(declaration: Declaration, errors: SubmitErrors) -> None:
     for name in REQUIRED_BY_KIND[declaration.kind]:
         value = getattr(declaration, name)
         if value is None or (isinstance(value, str) and not value.strip()):
-            label = Declaration._meta.get_field(name).verbose_name
+            label = field_label(declaration.kind, name)
             verb = "请选择" if name in CHOICE_FIELDS else "请填写"
             errors.fields[name].append(f"{verb}{label}。")
 

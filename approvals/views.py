@@ -10,9 +10,11 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_POST
 
 from approvals import exports, selectors, services
+from approvals.attachments import max_bytes
 from approvals.content import content_of
 from approvals.forms import AttachmentForm, EditForms, NewDeclarationForm
 from approvals.models import Declaration, DeclarationStatus, Organisation, Stage
@@ -24,6 +26,7 @@ from approvals.permissions import (
     is_auditor_of,
 )
 from approvals.presentation import printed_form
+from approvals.refusals import audit_refused_request
 from approvals.review import (
     AlreadyHandled,
     OpinionRequired,
@@ -31,6 +34,7 @@ from approvals.review import (
     declaration_withdraw,
 )
 from approvals.validation import validate_for_submit
+from notifications.services import UrgeTooSoon, declaration_urge
 from workflow import engine
 from workflow.selectors import declaration_history, stamps_for
 
@@ -49,6 +53,7 @@ def service_errors(view):
         try:
             return view(request, *args, **kwargs)
         except NotAllowed as refusal:
+            audit_refused_request(request, refusal)
             return refused(request, refusal.message)
         except (AlreadyHandled, OpinionRequired) as problem:
             messages.error(request, problem.message)
@@ -182,14 +187,16 @@ def declaration_copy(request, pk):
 def _actions(user, declaration: Declaration) -> dict:
     process = engine.current_process(declaration)
     task = engine.open_task(process) if process else None
+    submitter = bool(
+        process
+        and process.submitted_by_id == user.pk
+        and declaration.status == DeclarationStatus.SUBMITTED
+    )
     return {
         "can_edit": can_edit_declaration(user, declaration),
         "can_copy": can_prepare_for(user, declaration.reporting_unit),
-        "can_withdraw": bool(
-            process
-            and process.submitted_by_id == user.pk
-            and declaration.status == DeclarationStatus.SUBMITTED
-        ),
+        "can_urge": submitter and task is not None,
+        "can_withdraw": submitter and not engine.stage_has_acted(process),
         "open_task": task,
         "is_auditor": is_auditor_of(user, declaration) or is_administrator_of(user, declaration),
     }
@@ -222,6 +229,7 @@ def _edit_page(request, declaration, forms, *, status=200, checked=False):
             "checked": checked,
             "attachments": declaration.attachments.all(),
             "attachment_form": AttachmentForm(),
+            "attachment_limit": max_bytes(),
         },
         status=status,
     )
@@ -229,6 +237,15 @@ def _edit_page(request, declaration, forms, *, status=200, checked=False):
 
 def _unbound_forms(declaration):
     return EditForms(declaration, content=content_of(declaration))
+
+
+def _current_forms(declaration):
+    """The saved draft, or the input still waiting for a fix when there is some."""
+    if not declaration.pending_input:
+        return _unbound_forms(declaration)
+    forms = EditForms(declaration, data=MultiValueDict(declaration.pending_input["data"]))
+    forms.is_valid()
+    return forms
 
 
 @login_required
@@ -243,11 +260,8 @@ def declaration_edit(request, pk):
         )
     if request.method == "GET":
         if declaration.pending_input:
-            forms = EditForms(declaration, data=declaration.pending_input["data"])
-            forms.is_valid()
             messages.warning(request, "以下是上次未能保存的输入（格式有误），请修正后保存。")
-            return _edit_page(request, declaration, forms)
-        return _edit_page(request, declaration, _unbound_forms(declaration))
+        return _edit_page(request, declaration, _current_forms(declaration))
     return _save_and_act(request, declaration)
 
 
@@ -290,7 +304,8 @@ def _save_and_act(request, declaration):
 
 
 def _with_errors(declaration, errors):
-    forms = _unbound_forms(declaration)
+    declaration.refresh_from_db()
+    forms = _current_forms(declaration)
     forms.apply_errors(errors)
     return forms
 
@@ -343,6 +358,19 @@ def declaration_discard(request, pk):
 def declaration_withdraw_view(request, pk):
     declaration_withdraw(actor=request.user, declaration_id=pk)
     messages.success(request, "已撤回，可以修改后重新提交。")
+    return redirect("approvals:declaration_detail", pk=pk)
+
+
+@login_required
+@require_POST
+@service_errors
+def declaration_urge_view(request, pk):
+    try:
+        declaration_urge(actor=request.user, declaration_id=pk)
+    except UrgeTooSoon as too_soon:
+        messages.error(request, too_soon.message)
+        return redirect("approvals:declaration_detail", pk=pk)
+    messages.success(request, "已催办，当前环节的审核人会收到通知。")
     return redirect("approvals:declaration_detail", pk=pk)
 
 

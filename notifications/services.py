@@ -226,9 +226,13 @@ def declaration_urge(*, actor, declaration_id: int) -> None:
         task = engine.open_task(process)
         if task is None:
             raise AlreadyHandled("申报表当前没有待办的审核环节。")
+        # Once per 24 hours per stage: a stage reached since the last urge may be urged at once.
         last = (
             AuditEvent.objects.filter(
-                declaration_id=declaration.pk, action=AuditAction.URGE, result=AuditResult.OK
+                declaration_id=declaration.pk,
+                action=AuditAction.URGE,
+                result=AuditResult.OK,
+                details__task=task.pk,
             )
             .order_by("-at")
             .values_list("at", flat=True)

@@ -76,7 +76,8 @@ def _context(task: ReviewTask) -> dict:
     }
 
 
-def _fire(task: ReviewTask, level: str, now) -> None:
+def _fire(task: ReviewTask, level: str, now) -> bool:
+    """Notify for one level and audit it; False when a missed reminder is skipped."""
     path = reverse("workflow:task_detail", args=[task.pk])
     if level == "remind":
         if task.due_at and task.due_at <= now:
@@ -117,6 +118,7 @@ def _fire(task: ReviewTask, level: str, now) -> None:
             "notified": sorted(n.user.get_username() for n in notified),
         },
     )
+    return True
 
 
 def sweep_deadlines(now=None) -> SweepReport:
@@ -133,6 +135,6 @@ def sweep_deadlines(now=None) -> SweepReport:
                 task = _claim_level(task_id, level, now)
                 if task is None:
                     continue
-                _fire(task, level, now)
-                bucket.append(task.pk)
+                if _fire(task, level, now):
+                    bucket.append(task.pk)
     return report

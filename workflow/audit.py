@@ -178,8 +178,24 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+def _inserted_later(chain: str) -> set[int]:
+    """Ids of events written after an event that comes later in the chain.
+
+    A chain is appended under its head's lock, so its ids grow with its sequence; an event whose
+    id is larger than that of any later event was put in afterwards.
+    """
+    ids = list(AuditEvent.objects.filter(chain=chain).order_by("seq").values_list("pk", flat=True))
+    suspects, smallest_later = set(), None
+    for pk in reversed(ids):
+        if smallest_later is not None and pk > smallest_later:
+            suspects.add(pk)
+        smallest_later = pk if smallest_later is None else min(smallest_later, pk)
+    return suspects
+
+
 def _verify_chain(chain: str, head: ChainHead | None) -> Iterator[Problem]:
-    expected_seq, prev_hash, last_id, last_hash = 1, GENESIS, 0, GENESIS
+    expected_seq, prev_hash, last_hash = 1, GENESIS, GENESIS
+    inserted = _inserted_later(chain)
     events = AuditEvent.objects.filter(chain=chain).order_by("seq").iterator(chunk_size=2000)
     for event in events:
 
@@ -192,15 +208,9 @@ def _verify_chain(chain: str, head: ChainHead | None) -> Iterator[Problem]:
             yield problem("previous-hash link broken: an event before it was changed or removed")
         if event_hash(event) != event.hash:
             yield problem("content does not match its hash: the row was changed or forged")
-        # One chain is appended under its head's lock, so its ids only ever grow.
-        if event.pk <= last_id:
-            yield problem("written out of order: the row was inserted later")
-        expected_seq, prev_hash, last_id, last_hash = (
-            event.seq + 1,
-            event.hash,
-            event.pk,
-            event.hash,
-        )
+        if event.pk in inserted:
+            yield problem("written out of order: the row was inserted after later events")
+        expected_seq, prev_hash, last_hash = event.seq + 1, event.hash, event.hash
     last_seq = expected_seq - 1
     if head is None and last_seq:
         yield Problem(chain, "chain has events but no head: the head was removed")

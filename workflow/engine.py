@@ -89,6 +89,16 @@ def current_process(declaration: Declaration) -> ReviewProcess | None:
     )
 
 
+def stage_has_acted(process: ReviewProcess | None) -> bool:
+    """Whether any review stage of this round has decided (withdrawal is then too late)."""
+    return (
+        bool(process)
+        and ReviewTask.objects.filter(
+            process=process, stage__in=REVIEW_NODES, status=STATUS.DONE
+        ).exists()
+    )
+
+
 def assign(task: ReviewTask, user) -> None:
     with task.activation() as activation:
         activation.assign(user)

@@ -23,3 +23,18 @@ class AuditContextMiddleware:
             return self.get_response(request)
         finally:
             current_ip.reset(token)
+
+
+class RefusalAuditMiddleware:
+    """Audit 403s and out-of-scope 404s raised by our views (services audit their own)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from approvals.refusals import audit_refused_request
+
+        audit_refused_request(request, exception)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -6,8 +6,8 @@ app_name = "workflow"
 urlpatterns = [
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
-    path(
-        "tasks/<int:pk>/<str:action>/",
+    re_path(
+        r"^tasks/(?P<pk>[0-9]+)/(?P<action>claim|release|approve|return|reject|hand_over|reassign)/$",
         views.task_action,
         name="task_action",
     ),

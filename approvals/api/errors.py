@@ -1,5 +1,6 @@
 """API errors: the services' exceptions as HTTP statuses, with messages in Chinese."""
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -8,6 +9,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from approvals.login_throttle import TooManyFailures
 from approvals.permissions import NotAllowed
+from approvals.refusals import audit_refused_request
 from approvals.review import AlreadyHandled, OpinionRequired
 from approvals.services import StaleDeclaration, SubmitRejected
 from notifications.services import UrgeTooSoon
@@ -41,6 +43,9 @@ def _validation_payload(errors) -> dict:
 
 
 def exception_handler(exc, context):
+    request = context.get("request")
+    if request is not None and isinstance(exc, Http404 | PermissionDenied):
+        audit_refused_request(request, exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("未找到。")
     elif isinstance(exc, NotAllowed):

@@ -309,11 +309,17 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
     def _move(self, request, pk, service):
         data = s.MoveTaskSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        target = get_user_model().objects.filter(username=data.validated_data["to_user"]).first()
+        target = (
+            get_user_model()
+            .objects.filter(username=data.validated_data["to_user"], is_active=True)
+            .first()
+        )
+        if target is None:
+            raise serializers.ValidationError({"to_user": ["找不到该用户。"]})
         service(
             actor=request.user,
             task_id=pk,
-            to_user_id=target.pk if target else None,
+            to_user_id=target.pk,
             reason=data.validated_data["reason"],
         )
         return self._done(pk)
@@ -397,7 +403,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filterset_class = None
 
     def get_queryset(self):
-        notifications = Notification.objects.filter(user=self.request.user)
+        notifications = Notification.objects.filter(user=self.request.user, show_in_app=True)
         if self.request.query_params.get("unread") in ("1", "true"):
             notifications = notifications.filter(read_at__isnull=True)
         return notifications
@@ -441,5 +447,9 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def unread_count(self, request):
         """How many unread notifications I have."""
         return Response(
-            {"unread": Notification.objects.filter(user=request.user, read_at__isnull=True).count()}
+            {
+                "unread": Notification.objects.filter(
+                    user=request.user, read_at__isnull=True, show_in_app=True
+                ).count()
+            }
         )

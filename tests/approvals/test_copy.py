@@ -1,0 +1,202 @@
+"""Preparers create declarations, copy last year's into a new draft, and find them in the list
+by year and status."""
+
+from datetime import date
+
+import pytest
+
+from approvals.content import content_of
+from approvals.models import Declaration, DeclarationStatus
+from approvals.services import declaration_copy, declaration_submit
+from tests.approvals.helpers import EZ_PROJECT, NY_GRID, NY_RELOCATION, change_content, edit_url
+from tests.approvals.pages import flash_messages, page_of
+
+
+def _copy(client, declaration, **data):
+    return client.post(f"/declarations/{declaration.pk}/copy/", data)
+
+
+def _newest() -> Declaration:
+    return Declaration.objects.order_by("-pk").first()
+
+
+@pytest.mark.django_db
+def test_copying_last_years_declaration_makes_a_continuing_draft_for_next_year(
+    client, ny_relocation, login
+):
+    """The copy is a draft for 2021 with the same funding lines, goals and indicators; 新增 becomes
+    延续 and the period moves one year on; the preparer lands on its edit form."""
+    source = content_of(ny_relocation)
+    count = Declaration.objects.count()
+    login("ny_preparer")
+
+    response = _copy(client, ny_relocation)
+
+    assert Declaration.objects.count() == count + 1
+    copy = _newest()
+    assert response.status_code == 302
+    assert response["Location"] == edit_url(copy)
+    assert "已复制为2021年度的新草稿，请核对后修改。" in flash_messages(client.get(edit_url(copy)))
+    assert copy.status == DeclarationStatus.DRAFT
+    assert copy.fiscal_year == 2021
+    assert copy.nature == "continuing"
+    assert (copy.period_start, copy.period_end) == (date(2021, 1, 1), date(2021, 12, 31))
+    assert copy.reporting_unit == ny_relocation.reporting_unit
+    assert copy.copied_from == ny_relocation
+    copied = content_of(copy)
+    assert copied.funding_lines == source.funding_lines
+    assert copied.indicators == source.indicators
+    assert copied.long_term_goals == source.long_term_goals
+    assert copied.annual_goals == source.annual_goals
+    unchanged = {"fiscal_year", "nature", "period_start", "period_end"}
+    assert {k: v for k, v in copied.fields.items() if k not in unchanged} == {
+        k: v for k, v in source.fields.items() if k not in unchanged
+    }
+    # The original is untouched.
+    assert content_of(ny_relocation) == source
+    # The printed copy ticks 延续项目.
+    printed = client.get(f"/declarations/{copy.pk}/print/").content.decode()
+    assert "新增项目□" in printed
+    assert "延续项目☑" in printed
+    assert "2021年元月-12月" in printed
+
+
+@pytest.mark.django_db
+def test_a_continuing_project_stays_continuing(client, ez_project, login):
+    """持续性项目 is copied as 持续性项目, to the next year."""
+    login("ez_preparer")
+    assert _copy(client, ez_project).status_code == 302
+    copy = _newest()
+    assert (copy.name, copy.fiscal_year, copy.nature) == (EZ_PROJECT, 2024, "ongoing")
+    assert copy.indicators.count() == 20
+
+
+@pytest.mark.django_db
+def test_a_second_copy_into_the_same_year_is_refused(client, ny_relocation, login):
+    """Copying again into a year that already has the declaration is refused with a message, and
+    no second copy is made."""
+    login("ny_preparer")
+    _copy(client, ny_relocation)
+    count = Declaration.objects.count()
+
+    response = _copy(client, ny_relocation)
+
+    assert Declaration.objects.count() == count
+    assert response.status_code == 302
+    assert response["Location"] == f"/declarations/{ny_relocation.pk}/"
+    assert (
+        "本单位2021年度已有同名申报表“区综治中心搬迁、网络租赁及综治中心日常维护经费”，未重复复制。"
+        in flash_messages(client.get(response["Location"]))
+    )
+
+
+@pytest.mark.django_db
+def test_copy_into_a_chosen_year(client, ny_grid, login):
+    """A year given with the copy is used, and the period moves by as many years."""
+    login("ny_preparer")
+    assert _copy(client, ny_grid, fiscal_year="2022").status_code == 302
+    copy = _newest()
+    assert copy.fiscal_year == 2022
+    assert (copy.period_start, copy.period_end) == (date(2022, 1, 1), date(2022, 12, 31))
+
+
+@pytest.mark.django_db
+def test_a_period_ending_on_29_february_is_moved_to_28_february(demo, ny_grid):
+    """2020-02-29 has no counterpart in 2021: the copy ends on 2021-02-28."""
+    change_content(ny_grid, lambda c: c.fields.update(period_end=date(2020, 2, 29)))
+    copy = declaration_copy(actor=demo.user("ny_preparer"), source_id=ny_grid.pk)
+    assert copy.period_end == date(2021, 2, 28)
+
+
+@pytest.mark.django_db
+def test_a_submitted_declaration_can_be_copied(client, ny_grid, login, demo):
+    """Last year's declaration is usually submitted or approved; copying it still gives a draft."""
+    declaration_submit(actor=demo.user("ny_preparer"), declaration_id=ny_grid.pk)
+    login("ny_preparer")
+    assert _copy(client, ny_grid).status_code == 302
+    copy = _newest()
+    assert copy.status == DeclarationStatus.DRAFT
+    assert copy.is_editable
+    ny_grid.refresh_from_db()
+    assert ny_grid.status == DeclarationStatus.SUBMITTED
+
+
+def _listed(client, query: str = "") -> list[tuple[int, str, str]]:
+    """(year, name, status) of each row of the declaration list page."""
+    response = client.get(f"/declarations/{query}")
+    assert response.status_code == 200
+    body = page_of(response).find("table", cls="list").find("tbody")
+    rows = []
+    for tr in body.children_tagged("tr"):
+        cells = tr.children_tagged("td")
+        if len(cells) < 5:
+            continue
+        rows.append((int(cells[0].text), cells[1].find("a").text, cells[4].text))
+    return sorted(rows)
+
+
+@pytest.mark.django_db
+def test_the_list_filters_by_year_and_status(client, seeds, login, demo):
+    """?year= and ?status= narrow the preparer's list, alone and together."""
+    preparer = demo.user("ny_preparer")
+    declaration_copy(actor=preparer, source_id=seeds[NY_RELOCATION].pk)
+    declaration_submit(actor=preparer, declaration_id=seeds[NY_GRID].pk)
+    login("ny_preparer")
+
+    assert _listed(client) == [
+        (2020, NY_RELOCATION, "草稿"),
+        (2020, NY_GRID, "审核中"),
+        (2021, NY_RELOCATION, "草稿"),
+    ]
+    assert _listed(client, "?year=2021") == [(2021, NY_RELOCATION, "草稿")]
+    assert _listed(client, "?year=2020") == [
+        (2020, NY_RELOCATION, "草稿"),
+        (2020, NY_GRID, "审核中"),
+    ]
+    assert _listed(client, "?status=submitted") == [(2020, NY_GRID, "审核中")]
+    assert _listed(client, "?status=draft") == [
+        (2020, NY_RELOCATION, "草稿"),
+        (2021, NY_RELOCATION, "草稿"),
+    ]
+    assert _listed(client, "?year=2020&status=draft") == [(2020, NY_RELOCATION, "草稿")]
+    assert _listed(client, "?year=2019") == []
+    assert "共 1 份" in client.get("/declarations/?year=2021").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_preparer_creates_a_declaration(client, demo, login):
+    """新建申报表 makes an empty draft of the preparer's unit, with the unit head's and the
+    preparer's names filled in, and opens its edit form."""
+    login("ny_preparer")
+    assert client.get("/declarations/new/").status_code == 200
+
+    response = client.post(
+        "/declarations/new/",
+        {"unit": demo.ny_unit.pk, "kind": "special_fund", "fiscal_year": "2021", "name": "新专项"},
+    )
+
+    declaration = _newest()
+    assert response.status_code == 302
+    assert response["Location"] == edit_url(declaration)
+    assert declaration.name == "新专项"
+    assert declaration.fiscal_year == 2021
+    assert declaration.kind == "special_fund"
+    assert declaration.status == DeclarationStatus.DRAFT
+    assert declaration.reporting_unit == demo.ny_unit
+    assert declaration.unit_head_name == "袁冕"
+    assert declaration.contact_name == "旷晓红"
+
+
+@pytest.mark.django_db
+def test_only_preparers_create_declarations(client, demo, login):
+    """A unit head cannot create a declaration; a preparer cannot create one for another unit."""
+    count = Declaration.objects.count()
+    login("ny_head")
+    assert client.get("/declarations/new/").status_code == 403
+    login("ez_preparer")
+    response = client.post(
+        "/declarations/new/",
+        {"unit": demo.ny_unit.pk, "kind": "special_fund", "fiscal_year": "2021", "name": "越权"},
+    )
+    assert response.status_code == 200  # the form answers that the unit is not a valid choice
+    assert Declaration.objects.count() == count

@@ -1,0 +1,172 @@
+"""Fixtures for the deadline, notification, escalation and digest tests.
+
+`flow` drives declarations through the real services and, like a real commit, runs what they
+register with transaction.on_commit (the Celery dispatch, eager in tests, and the e-mail
+delivery it enqueues in turn).
+"""
+
+import threading
+
+import pytest
+from celery.signals import task_prerun
+from django.core import mail
+from django.core.cache import cache
+from django.test import Client
+from rest_framework.test import APIClient
+
+from approvals import review
+from approvals.models import Role
+from approvals.services import declaration_submit
+from notifications import delivery, digest, services, sweeps
+from tests import factories
+from tests.notifications.helpers import (
+    NY_DEPARTMENT,
+    PASSWORD,
+    open_task,
+    preparer_of,
+    reviewers_of,
+    user,
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache_and_outbox():
+    """Login throttles keep counters in the cache; the locmem outbox is process-wide."""
+    cache.clear()
+    mail.outbox = []
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def celery_runs():
+    """(task name, ran in the main thread?) of every Celery task that starts during the test."""
+    ran = []
+
+    def record(sender=None, **_):
+        ran.append((sender.name, threading.current_thread() is threading.main_thread()))
+
+    task_prerun.connect(record, weak=False)
+    yield ran
+    task_prerun.disconnect(record)
+
+
+class Flow:
+    """The review services, each call committed as a request would be."""
+
+    def __init__(self, capture):
+        self._capture = capture
+
+    def commit(self, fn, *args, **kwargs):
+        """Call fn and then run the on_commit callbacks it registered, as a commit would."""
+        with self._capture(execute=True):
+            return fn(*args, **kwargs)
+
+    def submit(self, declaration, username: str | None = None):
+        """Submit as the unit's preparer; returns the first review task."""
+        self.commit(
+            declaration_submit,
+            actor=user(username or preparer_of(declaration)),
+            declaration_id=declaration.pk,
+        )
+        return open_task(declaration)
+
+    def _actor_of(self, declaration, username):
+        current = open_task(declaration)
+        assert current is not None, f"no open task on {declaration}"
+        if username is None:
+            username = (
+                current.owner.get_username()
+                if current.owner_id
+                else reviewers_of(declaration)[current.stage]
+            )
+        return current, user(username)
+
+    def approve(self, declaration, username: str | None = None, opinion: str = "同意"):
+        """Approve the open task; returns the next open task (None once the review ended)."""
+        current, actor = self._actor_of(declaration, username)
+        self.commit(review.task_approve, actor=actor, task_id=current.pk, opinion=opinion)
+        return open_task(declaration)
+
+    def return_(self, declaration, opinion: str = "请补充绩效指标的确定依据", to: str = "preparer"):
+        current, actor = self._actor_of(declaration, None)
+        self.commit(review.task_return, actor=actor, task_id=current.pk, opinion=opinion, to=to)
+        return current
+
+    def reject(self, declaration, opinion: str = "不符合专项资金支持范围"):
+        current, actor = self._actor_of(declaration, None)
+        self.commit(review.task_reject, actor=actor, task_id=current.pk, opinion=opinion)
+        return current
+
+    def urge(self, declaration, username: str | None = None):
+        self.commit(
+            services.declaration_urge,
+            actor=user(username or preparer_of(declaration)),
+            declaration_id=declaration.pk,
+        )
+
+    def sweep(self, now=None):
+        return self.commit(sweeps.sweep_deadlines, now)
+
+    def deliver_due(self, now=None):
+        return self.commit(delivery.deliver_due, now)
+
+    def send_digest(self, now=None):
+        return self.commit(digest.send_weekly_digest, now)
+
+
+@pytest.fixture
+def flow(demo, django_capture_on_commit_callbacks) -> Flow:
+    return Flow(django_capture_on_commit_callbacks)
+
+
+@pytest.fixture
+def web(demo):
+    """web("ny_head") -> a browser-like client logged in with that demo account."""
+
+    def _web(username: str) -> Client:
+        client = Client()
+        assert client.login(username=username, password=PASSWORD), username
+        return client
+
+    return _web
+
+
+@pytest.fixture
+def api(demo):
+    """api("ny_preparer") -> an API client with that account's session."""
+
+    def _api(username: str) -> APIClient:
+        client = APIClient()
+        assert client.login(username=username, password=PASSWORD), username
+        return client
+
+    return _api
+
+
+def _member(username: str, role: str, organisation=None, jurisdiction=None):
+    account = factories.UserFactory(username=username, first_name=username)
+    account.set_password(PASSWORD)
+    account.save()
+    return factories.MembershipFactory(
+        user=account, role=role, organisation=organisation, jurisdiction=jurisdiction
+    ).user
+
+
+@pytest.fixture
+def second_ny_dept(demo):
+    """A second reviewer in 南岳区's competent department: its tasks wait in a shared queue."""
+    return _member("ny_dept2", Role.DEPARTMENT_REVIEWER, organisation=demo.org(NY_DEPARTMENT))
+
+
+@pytest.fixture
+def ny_dept_head(demo):
+    """The head (部门负责人) of 南岳区's competent department."""
+    return _member("ny_dept_head", Role.ORGANISATION_HEAD, organisation=demo.org(NY_DEPARTMENT))
+
+
+@pytest.fixture
+def ny_admin(demo):
+    """An administrator of the 南岳区 jurisdiction only."""
+    jurisdiction = demo.org(NY_DEPARTMENT).jurisdiction
+    return _member("ny_admin", Role.ADMINISTRATOR, jurisdiction=jurisdiction)
