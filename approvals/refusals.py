@@ -84,6 +84,7 @@ def audit_refused_request(request, exception) -> None:
         actor=user,
         result=AuditResult.REFUSED,
         declaration=declaration,
+        stage=declaration.stage if declaration else "",
         role=acting.role,
         organisation=acting.organisation,
         details={

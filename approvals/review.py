@@ -301,9 +301,9 @@ def declaration_withdraw(*, actor, declaration_id: int) -> Declaration:
         declaration_for(actor, declaration_id)  # 404 outside the actor's scope
         declaration = lock_declaration(declaration_id)
         process = engine.current_process(declaration)
-        require_can_withdraw(actor, declaration, process)
         if declaration.status != DeclarationStatus.SUBMITTED or process is None:
             raise AlreadyHandled("申报表当前不在审核中，无法撤回。")
+        require_can_withdraw(actor, declaration, process)
         if engine.stage_has_acted(process):
             raise AlreadyHandled("审核人已处理该申报表，不能撤回。")
         task = engine.open_task(process)
