@@ -6,6 +6,7 @@ from urllib.parse import quote
 from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -18,8 +19,19 @@ BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 
 
+def _clean(value):
+    """Text pasted from Word can hold control characters that a workbook cannot store."""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub(" ", value)
+    return value
+
+
+def _append(sheet, row) -> None:
+    sheet.append([_clean(value) for value in row])
+
+
 def _header(sheet, titles: list[str], widths: list[int]) -> None:
-    sheet.append(titles)
+    _append(sheet, titles)
     for index, width in enumerate(widths, start=1):
         sheet.cell(row=sheet.max_row, column=index).font = BOLD
         sheet.column_dimensions[get_column_letter(index)].width = width
@@ -63,7 +75,7 @@ def declaration_workbook(declaration: Declaration) -> Workbook:
         ("状态", declaration.get_status_display()),
     ]
     for label, value in rows:
-        info.append([label, value])
+        _append(info, [label, value])
         info.cell(row=info.max_row, column=2).alignment = WRAP
         if label == "项目预算（万元）":
             info.cell(row=info.max_row, column=2).number_format = MONEY_FORMAT
@@ -71,7 +83,7 @@ def declaration_workbook(declaration: Declaration) -> Workbook:
     funding = book.create_sheet("资金来源")
     _header(funding, ["资金来源", "金额（万元）"], [16, 16])
     for line in declaration.funding_lines.all():
-        funding.append([line.get_source_display(), line.amount])
+        _append(funding, [line.get_source_display(), line.amount])
         funding.cell(row=funding.max_row, column=2).number_format = MONEY_FORMAT
 
     indicators = book.create_sheet("绩效指标")
@@ -91,7 +103,8 @@ def declaration_workbook(declaration: Declaration) -> Workbook:
     for block in form["indicator_blocks"]:
         for row in block.rows:
             item = row.indicator
-            indicators.append(
+            _append(
+                indicators,
                 [
                     row.code,
                     block.title,
@@ -100,7 +113,7 @@ def declaration_workbook(declaration: Declaration) -> Workbook:
                     item.name,
                     item.target_display,
                     item.basis,
-                ]
+                ],
             )
 
     opinions = book.create_sheet("审核意见")
@@ -111,7 +124,8 @@ def declaration_workbook(declaration: Declaration) -> Workbook:
     )
     for opinion in form["opinions"]:
         stamp = opinion.stamp
-        opinions.append(
+        _append(
+            opinions,
             [
                 opinion.title,
                 stamp.opinion if stamp else "",
@@ -119,7 +133,7 @@ def declaration_workbook(declaration: Declaration) -> Workbook:
                 stamp.signer_name if stamp else "",
                 _local(stamp.stamped_at) if stamp else None,
                 stamp.digest if stamp else "",
-            ]
+            ],
         )
     return book
 
@@ -147,7 +161,8 @@ def declarations_workbook(declarations) -> Workbook:
     sheet.title = "申报表清单"
     _header(sheet, [c for c, _ in LIST_COLUMNS], [w for _, w in LIST_COLUMNS])
     for d in declarations.iterator(chunk_size=500):
-        sheet.append(
+        _append(
+            sheet,
             [
                 d.pk,
                 d.fiscal_year,
@@ -161,7 +176,7 @@ def declarations_workbook(declarations) -> Workbook:
                 d.get_stage_display(),
                 _local(d.submitted_at),
                 _local(d.updated_at),
-            ]
+            ],
         )
         sheet.cell(row=sheet.max_row, column=8).number_format = MONEY_FORMAT
     return book

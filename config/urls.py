@@ -1,11 +1,14 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from viewflow.contrib.auth import AuthViewset
 
 from approvals.auth import LoginView
+from config.converters import IdConverter
 from config.health import healthz
+
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -221,11 +221,11 @@ def declaration_urge(*, actor, declaration_id: int) -> None:
         declaration_for(actor, declaration_id)
         declaration = lock_declaration(declaration_id)
         process = engine.current_process(declaration)
-        if process is None or process.submitted_by_id != actor.pk:
-            raise NotAllowed("只有提交人可以催办。")
-        task = engine.open_task(process)
+        task = engine.open_task(process) if process else None
         if task is None:
-            raise AlreadyHandled("申报表当前没有待办的审核环节。")
+            raise AlreadyHandled("申报表当前不在审核中，没有可催办的环节。")
+        if process.submitted_by_id != actor.pk:
+            raise NotAllowed("只有提交人可以催办。")
         # Once per 24 hours per stage: a stage reached since the last urge may be urged at once.
         last = (
             AuditEvent.objects.filter(

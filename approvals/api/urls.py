@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -16,7 +16,7 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
     # Routed by hand: the router would add a trailing slash after the file name.
     path(
-        "declarations/<int:pk>/export.xlsx",
+        "declarations/<id:pk>/export.xlsx",
         views.DeclarationViewSet.as_view({"get": "export"}, detail=True),
         name="declaration-export",
     ),
@@ -24,4 +24,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("", include(router.urls)),
+    # Anything else under /api/ is a JSON 404, as clients expect from an API.
+    re_path(r"^.*$", views.not_found, name="not-found"),
 ]

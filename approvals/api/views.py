@@ -14,7 +14,12 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
-from rest_framework.decorators import action
+from rest_framework.decorators import (
+    action,
+    api_view,
+    authentication_classes,
+    permission_classes,
+)
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,12 +28,14 @@ from approvals import exports, login_throttle, review, selectors, services
 from approvals.api import serializers as s
 from approvals.models import Declaration, DeclarationStatus, Organisation, Stage
 from approvals.permissions import NotAllowed
+from config.converters import ID_PATTERN, MAX_ID_DIGITS
 from notifications import services as notification_services
 from notifications.models import Notification
 from workflow import selectors as task_selectors
 from workflow.middleware import client_ip
 from workflow.models import AuditAction, AuditEvent
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_RESPONSE = OpenApiResponse(response=OpenApiTypes.BINARY, description="Excel 工作簿（.xlsx）")
 ERRORS = {
     400: OpenApiResponse(OpenApiTypes.OBJECT, description="输入有误：按字段给出的中文错误"),
@@ -38,6 +45,18 @@ ERRORS = {
     409: OpenApiResponse(s.DetailSerializer, description="已被他人处理或修改"),
     429: OpenApiResponse(s.DetailSerializer, description="请求过于频繁"),
 }
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@permission_classes([AllowAny])
+@authentication_classes([])
+def not_found(request, *args, **kwargs):
+    return Response({"detail": "未找到。"}, status=status.HTTP_404_NOT_FOUND)
+
+
+ID_LOOKUP = ID_PATTERN
+MAX_ID = 10**MAX_ID_DIGITS - 1
 
 
 def errors(*codes: int) -> dict:
@@ -79,8 +98,12 @@ class TokenView(APIView):
 
 
 class DeclarationFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(field_name="fiscal_year", help_text="年度")
-    unit = django_filters.NumberFilter(field_name="reporting_unit", help_text="填报单位编号")
+    year = django_filters.NumberFilter(
+        field_name="fiscal_year", help_text="年度", min_value=0, max_value=9999
+    )
+    unit = django_filters.NumberFilter(
+        field_name="reporting_unit", help_text="填报单位编号", min_value=1, max_value=MAX_ID
+    )
     status = django_filters.ChoiceFilter(choices=DeclarationStatus.choices)
     stage = django_filters.ChoiceFilter(choices=Stage.choices)
     search = django_filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="名称")
@@ -107,6 +130,8 @@ class DeclarationViewSet(
     viewsets.GenericViewSet,
 ):
     """Declarations within the caller's scope; changes go through the declaration services."""
+
+    lookup_value_regex = ID_LOOKUP
 
     serializer_class = s.DeclarationSerializer
     filterset_class = DeclarationFilter
@@ -192,17 +217,18 @@ class DeclarationViewSet(
         notification_services.declaration_urge(actor=request.user, declaration_id=pk)
         return Response({"detail": "已催办。"})
 
-    @extend_schema(responses={200: s.AuditEventSerializer(many=True), **errors(404)})
-    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    @extend_schema(responses={200: s.AuditEventSerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"], filterset_class=None)
     def history(self, request, pk=None):
-        """The declaration's history: every audit event, with stamps' digests."""
+        """The declaration's history: every audit event, oldest first, with stamps' digests."""
         declaration = self.get_object()
         events = task_selectors.declaration_history(request.user, declaration).select_related(
             "actor"
         )
-        return Response(s.AuditEventSerializer(events, many=True).data)
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(s.AuditEventSerializer(page, many=True).data)
 
-    @extend_schema(responses={200: XLSX_RESPONSE, **errors(404)}, filters=False)
+    @extend_schema(responses={(200, XLSX): XLSX_RESPONSE}, filters=False)
     def export(self, request, pk=None):
         """The declaration as an Excel workbook."""
         declaration = self.get_object()
@@ -241,6 +267,8 @@ class TaskFilter(django_filters.FilterSet):
 )
 class TaskViewSet(viewsets.ReadOnlyModelViewSet):
     """My inbox: tasks assigned to me and tasks I may claim (status=done: what I handled)."""
+
+    lookup_value_regex = ID_LOOKUP
 
     serializer_class = s.TaskSerializer
     filterset_class = TaskFilter
@@ -353,7 +381,9 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class AuditEventFilter(django_filters.FilterSet):
-    declaration = django_filters.NumberFilter(field_name="declaration_id")
+    declaration = django_filters.NumberFilter(
+        field_name="declaration_id", min_value=1, max_value=MAX_ID
+    )
     actor = django_filters.CharFilter(field_name="actor__username", help_text="操作人用户名")
     action = django_filters.ChoiceFilter(choices=AuditAction.choices)
     since = django_filters.IsoDateTimeFilter(
@@ -374,6 +404,8 @@ class AuditEventFilter(django_filters.FilterSet):
 )
 class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     """The audit log, for auditors and administrators (read-only for everyone)."""
+
+    lookup_value_regex = ID_LOOKUP
 
     serializer_class = s.AuditEventSerializer
     filterset_class = AuditEventFilter
@@ -397,6 +429,8 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
 )
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """My notifications, newest first; `unread=true` for the unread ones."""
+
+    lookup_value_regex = ID_LOOKUP
 
     serializer_class = s.NotificationSerializer
     queryset = Notification.objects.none()
