@@ -24,6 +24,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # approvals first, so that our templates (error pages) win over viewflow's.
+    "approvals",
     "guardian",
     "viewflow",
     "viewflow.workflow",
@@ -33,7 +35,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "approvals",
+    # After viewflow: workflow's admin replaces viewflow's process and task admin pages.
     "workflow",
     "notifications",
 ]
