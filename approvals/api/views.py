@@ -1,5 +1,7 @@
 """The JSON API: the same selectors and services as the pages, nothing of its own."""
 
+from datetime import UTC
+
 import django_filters
 from django.contrib.auth import authenticate, get_user_model
 from django.db.models import Q
@@ -380,16 +382,25 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
 # --- Audit events --------------------------------------------------------------------------------
 
 
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 time with any offset, compared in UTC (the database refuses odd offsets)."""
+
+    def filter(self, qs, value):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return super().filter(qs, value)
+
+
 class AuditEventFilter(django_filters.FilterSet):
     declaration = django_filters.NumberFilter(
         field_name="declaration_id", min_value=1, max_value=MAX_ID
     )
     actor = django_filters.CharFilter(field_name="actor__username", help_text="操作人用户名")
     action = django_filters.ChoiceFilter(choices=AuditAction.choices)
-    since = django_filters.IsoDateTimeFilter(
+    since = UtcDateTimeFilter(
         field_name="at", lookup_expr="gte", help_text="起始时间（含）"
     )
-    until = django_filters.IsoDateTimeFilter(
+    until = UtcDateTimeFilter(
         field_name="at", lookup_expr="lte", help_text="截止时间（含）"
     )
 
