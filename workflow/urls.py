@@ -5,9 +5,9 @@ from . import views
 app_name = "workflow"
 urlpatterns = [
     path("tasks/", views.task_list, name="task_list"),
-    path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
+    path("tasks/<id:pk>/", views.task_detail, name="task_detail"),
     re_path(
-        r"^tasks/(?P<pk>[0-9]+)/(?P<action>claim|release|approve|return|reject|hand_over|reassign)/$",
+        r"^tasks/(?P<pk>[0-9]{1,18})/(?P<action>claim|release|approve|return|reject|hand_over|reassign)/$",
         views.task_action,
         name="task_action",
     ),
