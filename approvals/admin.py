@@ -8,6 +8,19 @@ from .models import Jurisdiction, Membership, Organisation
 User = get_user_model()
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Listed and searchable in the admin; changed only through services."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(admin.ModelAdmin):
     list_display = ["name", "code"]

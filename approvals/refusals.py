@@ -5,10 +5,8 @@ service ran. One function decides what the attempt was and writes the event."""
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from approvals.models import Declaration
-from approvals.services import acting_for_unit
-from workflow.audit import record_event
-from workflow.models import AuditAction, AuditResult, ReviewTask
+from approvals.services import record_refusal
+from workflow.models import AuditAction, ReviewTask
 
 # url name (pages and API) -> what the caller was attempting
 URL_ACTIONS = {
@@ -75,24 +73,10 @@ def audit_refused_request(request, exception) -> None:
     action, declaration_id, details = _target(match)
     if declaration_id is None and not details:
         return  # nothing of ours was addressed (an unknown URL)
-    declaration = (
-        Declaration.objects.filter(pk=declaration_id).select_related("reporting_unit").first()
-    )
-    acting = acting_for_unit(user, declaration.reporting_unit if declaration else None)
-    record_event(
-        action=action,
+    record_refusal(
         actor=user,
-        result=AuditResult.REFUSED,
-        declaration=declaration,
-        stage=declaration.stage if declaration else "",
-        role=acting.role,
-        organisation=acting.organisation,
-        details={
-            "reason": str(getattr(exception, "message", "") or exception) or "not found",
-            "method": request.method,
-            "path": request.path[:300],
-            **({"missing": True} if declaration is None else {}),
-            **details,
-        },
+        action=action,
+        refusal=exception,
+        declaration_id=declaration_id,
+        details={"method": request.method, "path": request.path[:300], **details},
     )
-    exception.audited = True

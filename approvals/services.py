@@ -78,6 +78,36 @@ def acting_for_unit(actor, unit: Organisation | None) -> Acting:
     return Acting()
 
 
+def record_refusal(
+    *, actor, action: str, refusal: Exception, declaration_id=None, stage=None, details=None
+) -> None:
+    """Audit one refused attempt, and mark the exception so that nobody audits it again."""
+    declaration = (
+        Declaration.objects.filter(pk=declaration_id).select_related("reporting_unit").first()
+        if declaration_id
+        else None
+    )
+    acting = acting_for_unit(actor, declaration.reporting_unit if declaration else None)
+    if stage is None:
+        stage = declaration.stage if declaration else ""
+    reason = str(getattr(refusal, "message", "") or refusal) or "not found"
+    record_event(
+        action=action,
+        actor=actor,
+        result=AuditResult.REFUSED,
+        declaration=declaration,
+        stage=stage,
+        role=acting.role,
+        organisation=acting.organisation,
+        details={
+            "reason": reason,
+            **({"missing": True} if declaration_id and declaration is None else {}),
+            **(details or {}),
+        },
+    )
+    refusal.audited = True
+
+
 @contextmanager
 def refusals_audited(
     *, actor, action: str, declaration_id=None, stage: str = "", details: dict | None = None
@@ -86,21 +116,14 @@ def refusals_audited(
     try:
         yield
     except (NotAllowed, Http404) as refusal:
-        declaration = (
-            Declaration.objects.filter(pk=declaration_id).first() if declaration_id else None
-        )
-        acting = acting_for_unit(actor, declaration.reporting_unit if declaration else None)
-        record_event(
-            action=action,
+        record_refusal(
             actor=actor,
-            result=AuditResult.REFUSED,
-            declaration=declaration,
+            action=action,
+            refusal=refusal,
+            declaration_id=declaration_id,
             stage=stage,
-            role=acting.role,
-            organisation=acting.organisation,
-            details={"reason": str(getattr(refusal, "message", refusal)), **(details or {})},
+            details=details,
         )
-        refusal.audited = True
         raise
 
 

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from approvals.admin import ReadOnlyAdmin
 from notifications.delivery import delivery_resend
 from notifications.models import CalendarDay, Delivery, Notification, Preference, StageTimeLimit
 
@@ -17,14 +18,6 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["name"]
     date_hierarchy = "date"
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)

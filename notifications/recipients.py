@@ -23,18 +23,21 @@ def task_candidates(task) -> list:
     return list(candidates_for_stage(task.candidate_role, task.candidate_organisation))
 
 
+def _members(role: str, **membership) -> list:
+    """Active users holding an active membership with this role and these attributes."""
+    lookups = {f"memberships__{name}": value for name, value in membership.items()}
+    return list(
+        User.objects.filter(
+            is_active=True, memberships__is_active=True, memberships__role=role, **lookups
+        ).distinct()
+    )
+
+
 def organisation_heads(organisation: Organisation) -> list:
     """The heads of an organisation; a unit's head is its 单位负责人; sections fall back to the
     finance bureau's heads."""
     role = Role.UNIT_HEAD if organisation.kind == OrganisationKind.UNIT else Role.ORGANISATION_HEAD
-    heads = list(
-        User.objects.filter(
-            is_active=True,
-            memberships__is_active=True,
-            memberships__role=role,
-            memberships__organisation=organisation,
-        ).distinct()
-    )
+    heads = _members(role, organisation=organisation)
     if not heads and organisation.parent_id and organisation.kind != OrganisationKind.UNIT:
         return organisation_heads(organisation.parent)
     return heads
@@ -42,23 +45,8 @@ def organisation_heads(organisation: Organisation) -> list:
 
 def jurisdiction_administrators(jurisdiction) -> list:
     """Administrators of the jurisdiction, or the site-wide ones when it has none."""
-    admins = list(
-        User.objects.filter(
-            is_active=True,
-            memberships__is_active=True,
-            memberships__role=Role.ADMINISTRATOR,
-            memberships__jurisdiction=jurisdiction,
-        ).distinct()
-    )
-    if admins:
-        return admins
-    return list(
-        User.objects.filter(
-            is_active=True,
-            memberships__is_active=True,
-            memberships__role=Role.ADMINISTRATOR,
-            memberships__jurisdiction__isnull=True,
-        ).distinct()
+    return _members(Role.ADMINISTRATOR, jurisdiction=jurisdiction) or _members(
+        Role.ADMINISTRATOR, jurisdiction__isnull=True
     )
 
 
@@ -66,14 +54,7 @@ def declaration_owners(declaration: Declaration, submitter=None) -> list:
     """Who prepared the declaration: its submitter, else the unit's preparers."""
     if submitter is not None and submitter.is_active:
         return [submitter]
-    return list(
-        User.objects.filter(
-            is_active=True,
-            memberships__is_active=True,
-            memberships__role=Role.PREPARER,
-            memberships__organisation=declaration.reporting_unit,
-        ).distinct()
-    )
+    return _members(Role.PREPARER, organisation=declaration.reporting_unit)
 
 
 def unique(users) -> list:

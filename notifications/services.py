@@ -118,18 +118,28 @@ def _task_path(task: ReviewTask) -> str:
     return reverse("workflow:task_detail", args=[task.pk])
 
 
-def _on_task_created(*, task_id: int, **_) -> list:
-    task = ReviewTask.objects.select_related("declaration__reporting_unit", "owner").get(pk=task_id)
-    if task.status not in engine.OPEN_STATUSES:
-        return []
-    holder = task.owner_id or 0
+def _notify_task_people(task: ReviewTask, *, event: str, key: str, path: str = "") -> list:
+    """Tell whoever holds or may claim the task."""
     return notify(
         recipients.task_people(task),
-        event="task_created",
-        key=f"task:{task.pk}:holder:{holder}",
+        event=event,
+        key=key,
         context=_task_context(task),
         declaration=task.declaration,
-        path=_task_path(task),
+        path=path or _task_path(task),
+    )
+
+
+def _load_task(task_id: int) -> ReviewTask:
+    return ReviewTask.objects.select_related("declaration__reporting_unit", "owner").get(pk=task_id)
+
+
+def _on_task_created(*, task_id: int, **_) -> list:
+    task = _load_task(task_id)
+    if task.status not in engine.OPEN_STATUSES:
+        return []
+    return _notify_task_people(
+        task, event="task_created", key=f"task:{task.pk}:holder:{task.owner_id or 0}"
     )
 
 
@@ -172,27 +182,17 @@ def _on_decided(
 
 
 def _on_withdrawn(*, task_id: int, **_) -> list:
-    task = ReviewTask.objects.select_related("declaration", "owner").get(pk=task_id)
-    return notify(
-        recipients.task_people(task),
+    task = _load_task(task_id)
+    return _notify_task_people(
+        task,
         event="task_withdrawn",
         key=f"withdrawn:{task.pk}",
-        context=_task_context(task),
-        declaration=task.declaration,
         path=reverse("approvals:declaration_detail", args=[task.declaration_id]),
     )
 
 
 def _on_urge(*, task_id: int, urge_event_id: int, **_) -> list:
-    task = ReviewTask.objects.select_related("declaration", "owner").get(pk=task_id)
-    return notify(
-        recipients.task_people(task),
-        event="urge",
-        key=f"urge:{urge_event_id}",
-        context=_task_context(task),
-        declaration=task.declaration,
-        path=_task_path(task),
-    )
+    return _notify_task_people(_load_task(task_id), event="urge", key=f"urge:{urge_event_id}")
 
 
 HANDLERS = {

@@ -4,18 +4,8 @@ process and task admin pages are replaced by read-only ones: every change goes t
 from django.contrib import admin
 from viewflow.workflow.models import Process, Task
 
+from approvals.admin import ReadOnlyAdmin
 from workflow.models import AuditCheckpoint, AuditEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditEvent)

@@ -397,12 +397,8 @@ class AuditEventFilter(django_filters.FilterSet):
     )
     actor = django_filters.CharFilter(field_name="actor__username", help_text="操作人用户名")
     action = django_filters.ChoiceFilter(choices=AuditAction.choices)
-    since = UtcDateTimeFilter(
-        field_name="at", lookup_expr="gte", help_text="起始时间（含）"
-    )
-    until = UtcDateTimeFilter(
-        field_name="at", lookup_expr="lte", help_text="截止时间（含）"
-    )
+    since = UtcDateTimeFilter(field_name="at", lookup_expr="gte", help_text="起始时间（含）")
+    until = UtcDateTimeFilter(field_name="at", lookup_expr="lte", help_text="截止时间（含）")
 
     class Meta:
         model = AuditEvent
