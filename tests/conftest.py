@@ -5,6 +5,7 @@ service fails the run instead, so CI can never pass on skipped service tests.
 """
 
 import os
+import uuid
 
 import pytest
 from django.conf import settings
@@ -44,6 +45,16 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             redis_broker_reachable(url),
             f"needs a reachable Redis broker in CELERY_BROKER_URL (got {url!r})",
         )
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(settings):
+    """Each test sees an empty cache of its own: a shared Redis keeps keys between runs (failed
+    login counters, say) and one test must not throttle the next."""
+    settings.CACHES = {
+        name: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+        for name, config in settings.CACHES.items()
+    }
 
 
 @pytest.fixture

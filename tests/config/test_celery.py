@@ -8,7 +8,7 @@ from config.celery import app, ping
 
 @pytest.fixture
 def broker_app(settings):
-    saved = dict(app.conf)
+    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
     app.conf.update(
         broker_url=settings.TEST_BROKER_URL,
         result_backend=settings.TEST_BROKER_URL,
