@@ -8,6 +8,8 @@ PORT ?= 8000
 .PHONY: run test lint format install install-dev migrate demo worker beat clean
 
 $(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		(echo "Python 3.11 or newer is needed: make PYTHON=python3.11 ..." >&2; exit 1)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 

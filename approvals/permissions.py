@@ -205,12 +205,13 @@ def require_can_claim(user, task) -> None:
 
 
 def require_can_release(user, task) -> None:
-    if task.owner_id != user.pk and not is_administrator_of(user, task.declaration):
+    holder = task.owner_id == user.pk and is_candidate(user, task)
+    if not holder and not is_administrator_of(user, task.declaration):
         raise NotAllowed("只有认领人或管理员可以释放任务。")
 
 
 def require_can_hand_over(user, task, target) -> None:
-    if task.owner_id != user.pk:
+    if task.owner_id != user.pk or not is_candidate(user, task):
         raise NotAllowed("只能移交自己认领的任务。")
     if not is_candidate(target, task):
         raise NotAllowed("只能移交给同一组织中具有相同审核角色的同事。")
@@ -231,10 +232,10 @@ def require_can_withdraw(user, declaration: Declaration, process) -> None:
 def can_see_task(user, task) -> bool:
     """Candidates, the holder, the declaring unit's own people, and administrators and
     auditors of the jurisdiction see a task; nobody else learns that it exists."""
+    # The holder sees it as a candidate: someone who lost the role loses the task with it.
     unit_id = task.declaration.reporting_unit_id
     return (
-        task.owner_id == user.pk
-        or is_candidate(user, task)
+        is_candidate(user, task)
         or any(
             m.role in (Role.PREPARER, Role.UNIT_HEAD) and m.organisation_id == unit_id
             for m in active_memberships(user)

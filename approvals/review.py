@@ -187,6 +187,8 @@ def task_release(*, actor, task_id: int) -> ReviewTask:
     with _task_refusals(actor, AuditAction.RELEASE, task_id), transaction.atomic():
         task, declaration = _lock_open_task(actor, task_id)
         require_can_release(actor, task)
+        if task.owner_id is None:
+            raise AlreadyHandled("该任务当前无人认领，无需释放。")
         previous_owner = task.owner
         engine.unassign(task)
         _audit_task(

@@ -89,7 +89,10 @@ def record_refusal(
     )
     acting = acting_for_unit(actor, declaration.reporting_unit if declaration else None)
     if stage is None:
-        stage = declaration.stage if declaration else ""
+        # A 404 was an attempt on something outside the actor's scope: record which object,
+        # but not where it stands, since the actor's own auditors read this event.
+        visible = declaration is not None and not isinstance(refusal, Http404)
+        stage = declaration.stage if visible else ""
     reason = str(getattr(refusal, "message", "") or refusal) or "not found"
     record_event(
         action=action,
@@ -101,7 +104,6 @@ def record_refusal(
         organisation=acting.organisation,
         details={
             "reason": reason,
-            **({"missing": True} if declaration_id and declaration is None else {}),
             **(details or {}),
         },
     )
@@ -182,6 +184,8 @@ def declaration_copy(*, actor, source_id: int, fiscal_year: int | None = None) -
         source = declaration_for(actor, source_id)
         require_can_prepare_for(actor, source.reporting_unit)
         year = fiscal_year or source.fiscal_year + 1
+        if not 2000 <= year <= 2100:
+            raise ValidationError("年度须在 2000 至 2100 之间。")
         duplicate = Declaration.objects.filter(
             reporting_unit=source.reporting_unit, fiscal_year=year, name=source.name
         ).exclude(name="")

@@ -17,6 +17,7 @@ from approvals import exports, selectors, services
 from approvals.attachments import max_bytes
 from approvals.content import content_of
 from approvals.forms import AttachmentForm, EditForms, NewDeclarationForm
+from approvals.inputs import parse_id
 from approvals.models import Declaration, DeclarationStatus, Organisation, Stage
 from approvals.permissions import (
     NotAllowed,
@@ -85,8 +86,7 @@ def home(request):
 
 def _list_filters(request) -> dict:
     def integer(name):
-        value = request.GET.get(name, "").strip()
-        return int(value) if value.isdigit() else None
+        return parse_id(request.GET.get(name))
 
     return {
         "year": integer("year"),
@@ -169,10 +169,9 @@ def declaration_new(request):
 @require_POST
 @service_errors
 def declaration_copy(request, pk):
-    year = request.POST.get("fiscal_year", "").strip()
     try:
         copy = services.declaration_copy(
-            actor=request.user, source_id=pk, fiscal_year=int(year) if year.isdigit() else None
+            actor=request.user, source_id=pk, fiscal_year=parse_id(request.POST.get("fiscal_year"))
         )
     except ValidationError as problem:
         messages.error(request, " ".join(problem.messages))
@@ -252,6 +251,12 @@ def _current_forms(declaration):
 @service_errors
 def declaration_edit(request, pk):
     declaration = selectors.declaration_for(request.user, pk)
+    if (
+        request.method == "POST"
+        and not declaration.is_editable
+        and can_prepare_for(request.user, declaration.reporting_unit)
+    ):
+        return _too_late_to_edit(request, declaration)
     if not can_edit_declaration(request.user, declaration):
         raise NotAllowed(
             "只有本单位的填报人可以修改草稿或退回的申报表。"
@@ -263,6 +268,20 @@ def declaration_edit(request, pk):
             messages.warning(request, "以下是上次未能保存的输入（格式有误），请修正后保存。")
         return _edit_page(request, declaration, _current_forms(declaration))
     return _save_and_act(request, declaration)
+
+
+def _too_late_to_edit(request, declaration):
+    """The declaration was submitted while this preparer was editing: refuse the save, but show
+    everything they typed so that nothing is lost (they can copy it into a later revision)."""
+    refusal = NotAllowed(
+        f"申报表已{declaration.get_status_display()}，不能再修改。"
+        "以下是您刚才输入但未保存的内容，请复制留存，退回修改后可再填入。"
+    )
+    audit_refused_request(request, refusal)
+    messages.error(request, refusal.message)
+    forms = EditForms(declaration, data=request.POST)
+    forms.is_valid()
+    return _edit_page(request, declaration, forms, status=409)
 
 
 def _raw_post(request) -> dict:
@@ -287,7 +306,7 @@ def _save_and_act(request, declaration):
             actor=request.user,
             declaration_id=declaration.pk,
             content=forms.content(),
-            expected_version=int(version) if version.isdigit() else None,
+            expected_version=parse_id(version),
         )
     except services.StaleDeclaration as stale:
         services.declaration_stash_input(

@@ -8,15 +8,12 @@ from approvals.permissions import candidates_for_stage
 User = get_user_model()
 
 
-def _active(users):
-    return [u for u in users if u.is_active]
-
-
 def task_people(task) -> list:
-    """The holder of a claimed task, else everyone who may claim it."""
-    if task.owner_id:
-        return _active([task.owner])
-    return list(candidates_for_stage(task.candidate_role, task.candidate_organisation))
+    """The holder of a claimed task (while they still have the role), else its candidates."""
+    candidates = list(candidates_for_stage(task.candidate_role, task.candidate_organisation))
+    if task.owner_id and any(c.pk == task.owner_id for c in candidates):
+        return [task.owner]
+    return candidates
 
 
 def task_candidates(task) -> list:
@@ -52,9 +49,10 @@ def jurisdiction_administrators(jurisdiction) -> list:
 
 def declaration_owners(declaration: Declaration, submitter=None) -> list:
     """Who prepared the declaration: its submitter, else the unit's preparers."""
-    if submitter is not None and submitter.is_active:
+    preparers = _members(Role.PREPARER, organisation=declaration.reporting_unit)
+    if submitter is not None and any(p.pk == submitter.pk for p in preparers):
         return [submitter]
-    return _members(Role.PREPARER, organisation=declaration.reporting_unit)
+    return preparers
 
 
 def unique(users) -> list:

@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from approvals.inputs import parse_id
 from notifications import digest, services
 from notifications.models import Notification, Preference
 
@@ -54,9 +55,9 @@ def preferences(request):
 @login_required
 def digest_page(request):
     organisations = digest.organisations_for_digest_page(request.user)
-    chosen = request.GET.get("organisation", "")
-    if chosen.isdigit():
-        organisations = organisations.filter(pk=int(chosen))
+    chosen = parse_id(request.GET.get("organisation"))
+    if chosen is not None:
+        organisations = organisations.filter(pk=chosen)
         if not organisations:
             raise Http404("无此组织的周报。")
     digests = [

@@ -1,14 +1,26 @@
+import ipaddress
+
 from django.conf import settings
 
 from workflow.audit import current_ip
 
 
+def normalised_ip(value: str | None) -> str | None:
+    """A valid IP address in canonical form, or None."""
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request) -> str | None:
+    """The client's address; behind a trusted proxy, the address that proxy saw (the last
+    X-Forwarded-For entry: earlier ones are whatever the client chose to send)."""
     if getattr(settings, "AUDIT_TRUST_X_FORWARDED_FOR", False):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR") or None
+            return normalised_ip(forwarded.split(",")[-1])
+    return normalised_ip(request.META.get("REMOTE_ADDR"))
 
 
 class AuditContextMiddleware:

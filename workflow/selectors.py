@@ -8,6 +8,7 @@ from approvals.permissions import (
     NOTHING,
     active_memberships,
     candidate_task_scope,
+    declaration_scope,
     is_administrator_of,
     is_auditor_of,
 )
@@ -36,14 +37,22 @@ def tasks_for(user, *, view: str = "open", overdue: bool | None = None) -> Query
     """Review tasks for the task list: mine, my queue's, done by me, or all I oversee."""
     tasks = ReviewTask.objects.filter(stage__in=REVIEW_NODES, declaration__isnull=False)
     open_ = Q(status__in=OPEN_STATUSES)
-    mine = Q(owner=user)
-    queue = Q(status="NEW", owner__isnull=True) & candidate_task_scope(user)
+    candidate = candidate_task_scope(user)
+    # Held tasks count only while the holder still has the role; done tasks only while the
+    # declaration is still within the user's scope.
+    mine = Q(owner=user) & candidate
+    done = (
+        Q(owner=user)
+        & ~open_
+        & Q(declaration__in=Declaration.objects.filter(declaration_scope(user)))
+    )
+    queue = Q(status="NEW", owner__isnull=True) & candidate
     if view == "inbox":
         tasks = tasks.filter(open_ & mine)
     elif view == "queue":
         tasks = tasks.filter(queue)
     elif view == "done":
-        tasks = tasks.filter(mine & ~open_)
+        tasks = tasks.filter(done)
     elif view == "all":
         tasks = tasks.filter(_oversight_scope(user) | mine | queue)
     else:

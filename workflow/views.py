@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from approvals import review
+from approvals.inputs import parse_id
 from approvals.permissions import (
     candidates_for_stage,
     is_administrator_of,
@@ -140,7 +141,7 @@ def task_action(request, pk, action):
         task = service(
             actor=user,
             task_id=pk,
-            to_user_id=int(target) if target.isdigit() else None,
+            to_user_id=parse_id(target),
             reason=post.get("reason", ""),
         )
         return _after(request, task, "已转交。")
@@ -161,8 +162,8 @@ def audit_log(request):
         return refused(request, "只有审计人员和管理员可以查看审计日志。")
     events = selectors.audit_events_for(request.user).order_by("-at", "-pk")
     get = request.GET
-    if get.get("declaration", "").isdigit():
-        events = events.filter(declaration_id=int(get["declaration"]))
+    if (declaration_id := parse_id(get.get("declaration"))) is not None:
+        events = events.filter(declaration_id=declaration_id)
     if get.get("actor"):
         events = events.filter(actor__username=get["actor"])
     if get.get("action") in AuditAction.values:

@@ -191,7 +191,9 @@ class DeclarationViewSet(
             actor=request.user,
             declaration_id=declaration.pk,
             content=serializer.merged_content(declaration),
-            expected_version=serializer.validated_data.get("version"),
+            # Without a version from the client, the one read here: a concurrent save between
+            # this read and the lock would otherwise be silently undone by the merge.
+            expected_version=serializer.validated_data.get("version", declaration.version),
         )
         return Response(s.DeclarationSerializer(declaration).data)
 

@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "approvals.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "approvals.inputs.StripNullCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "workflow.middleware.AuditContextMiddleware",
