@@ -70,11 +70,6 @@ def time_limit(jurisdiction, stage: str) -> StageTimeLimit:
     return limit
 
 
-def due_at_for(jurisdiction, stage: str, created: datetime) -> datetime:
-    """When a task of this stage, created at `created`, is due."""
-    return add_working_days(created, time_limit(jurisdiction, stage).working_days)
-
-
 REMIND_WORKING_DAYS_BEFORE = 1
 
 

@@ -39,14 +39,6 @@ from workflow.models import AuditAction, AuditEvent
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_RESPONSE = OpenApiResponse(response=OpenApiTypes.BINARY, description="Excel 工作簿（.xlsx）")
-ERRORS = {
-    400: OpenApiResponse(OpenApiTypes.OBJECT, description="输入有误：按字段给出的中文错误"),
-    401: OpenApiResponse(s.DetailSerializer, description="未登录或令牌无效"),
-    403: OpenApiResponse(s.DetailSerializer, description="无权执行此操作"),
-    404: OpenApiResponse(s.DetailSerializer, description="不存在或不在您的范围内"),
-    409: OpenApiResponse(s.DetailSerializer, description="已被他人处理或修改"),
-    429: OpenApiResponse(s.DetailSerializer, description="请求过于频繁"),
-}
 
 
 @extend_schema(exclude=True)
@@ -61,10 +53,6 @@ ID_LOOKUP = ID_PATTERN
 MAX_ID = 10**MAX_ID_DIGITS - 1
 
 
-def errors(*codes: int) -> dict:
-    return {code: ERRORS[code] for code in (401, 429, *codes)}
-
-
 # --- Authentication ----------------------------------------------------------------------------
 
 
@@ -77,7 +65,7 @@ class TokenView(APIView):
 
     @extend_schema(
         request=s.TokenRequestSerializer,
-        responses={200: s.TokenSerializer, 400: ERRORS[400], 429: ERRORS[429]},
+        responses={200: s.TokenSerializer},
         auth=[],
         tags=["auth"],
     )
@@ -116,13 +104,11 @@ class DeclarationFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: s.DeclarationListSerializer(many=True), **errors()}),
-    retrieve=extend_schema(responses={200: s.DeclarationSerializer, **errors(404)}),
-    create=extend_schema(responses={201: s.DeclarationSerializer, **errors(400, 403)}),
-    update=extend_schema(responses={200: s.DeclarationSerializer, **errors(400, 403, 404, 409)}),
-    partial_update=extend_schema(
-        responses={200: s.DeclarationSerializer, **errors(400, 403, 404, 409)}
-    ),
+    list=extend_schema(responses={200: s.DeclarationListSerializer(many=True)}),
+    retrieve=extend_schema(responses={200: s.DeclarationSerializer}),
+    create=extend_schema(responses={201: s.DeclarationSerializer}),
+    update=extend_schema(responses={200: s.DeclarationSerializer}),
+    partial_update=extend_schema(responses={200: s.DeclarationSerializer}),
 )
 class DeclarationViewSet(
     mixins.ListModelMixin,
@@ -197,9 +183,7 @@ class DeclarationViewSet(
         )
         return Response(s.DeclarationSerializer(declaration).data)
 
-    @extend_schema(
-        request=None, responses={200: s.DeclarationSerializer, **errors(400, 403, 404, 409)}
-    )
+    @extend_schema(request=None, responses={200: s.DeclarationSerializer})
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Submit (or resubmit after a return): validates every rule and enters review."""
@@ -207,14 +191,14 @@ class DeclarationViewSet(
         declaration = services.declaration_submit(actor=request.user, declaration_id=declaration.pk)
         return Response(s.DeclarationSerializer(declaration).data)
 
-    @extend_schema(request=None, responses={200: s.DeclarationSerializer, **errors(403, 404, 409)})
+    @extend_schema(request=None, responses={200: s.DeclarationSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         """Withdraw (撤回) while the first review stage has not acted."""
         declaration = review.declaration_withdraw(actor=request.user, declaration_id=pk)
         return Response(s.DeclarationSerializer(declaration).data)
 
-    @extend_schema(request=None, responses={200: s.DetailSerializer, **errors(403, 404, 409)})
+    @extend_schema(request=None, responses={200: s.DetailSerializer})
     @action(detail=True, methods=["post"])
     def urge(self, request, pk=None):
         """Urge (催办) the current stage; at most once per 24 hours."""
@@ -266,8 +250,8 @@ class TaskFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: s.TaskSerializer(many=True), **errors(400)}),
-    retrieve=extend_schema(responses={200: s.TaskSerializer, **errors(404)}),
+    list=extend_schema(responses={200: s.TaskSerializer(many=True)}),
+    retrieve=extend_schema(responses={200: s.TaskSerializer}),
 )
 class TaskViewSet(viewsets.ReadOnlyModelViewSet):
     """My inbox: tasks assigned to me and tasks I may claim (status=done: what I handled)."""
@@ -288,23 +272,21 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
     def _done(self, task_id):
         return Response(s.TaskSerializer(task_selectors.task_for(self.request.user, task_id)).data)
 
-    @extend_schema(request=None, responses={200: s.TaskSerializer, **errors(403, 404, 409)})
+    @extend_schema(request=None, responses={200: s.TaskSerializer})
     @action(detail=True, methods=["post"], filterset_class=None)
     def claim(self, request, pk=None):
         """Claim a task from the shared queue."""
         review.task_claim(actor=request.user, task_id=pk)
         return self._done(pk)
 
-    @extend_schema(request=None, responses={200: s.TaskSerializer, **errors(403, 404, 409)})
+    @extend_schema(request=None, responses={200: s.TaskSerializer})
     @action(detail=True, methods=["post"], filterset_class=None)
     def release(self, request, pk=None):
         """Put a claimed task back into the queue."""
         review.task_release(actor=request.user, task_id=pk)
         return self._done(pk)
 
-    @extend_schema(
-        request=s.OpinionSerializer, responses={200: s.TaskSerializer, **errors(400, 403, 404, 409)}
-    )
+    @extend_schema(request=s.OpinionSerializer, responses={200: s.TaskSerializer})
     @action(detail=True, methods=["post"], filterset_class=None)
     def approve(self, request, pk=None):
         """Agree (同意) and stamp; the opinion defaults to 同意."""
@@ -313,9 +295,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
         review.task_approve(actor=request.user, task_id=pk, opinion=data.validated_data["opinion"])
         return self._done(pk)
 
-    @extend_schema(
-        request=s.ReturnSerializer, responses={200: s.TaskSerializer, **errors(400, 403, 404, 409)}
-    )
+    @extend_schema(request=s.ReturnSerializer, responses={200: s.TaskSerializer})
     @action(
         detail=True, methods=["post"], url_path="return", url_name="return", filterset_class=None
     )
@@ -328,7 +308,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=s.RequiredOpinionSerializer,
-        responses={200: s.TaskSerializer, **errors(400, 403, 404, 409)},
+        responses={200: s.TaskSerializer},
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def reject(self, request, pk=None):
@@ -358,7 +338,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=s.MoveTaskSerializer,
-        responses={200: s.TaskSerializer, **errors(400, 403, 404, 409)},
+        responses={200: s.TaskSerializer},
     )
     @action(
         detail=True,
@@ -373,7 +353,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=s.MoveTaskSerializer,
-        responses={200: s.TaskSerializer, **errors(400, 403, 404, 409)},
+        responses={200: s.TaskSerializer},
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def reassign(self, request, pk=None):
@@ -408,8 +388,8 @@ class AuditEventFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: s.AuditEventSerializer(many=True), **errors(400, 403)}),
-    retrieve=extend_schema(responses={200: s.AuditEventSerializer, **errors(403, 404)}),
+    list=extend_schema(responses={200: s.AuditEventSerializer(many=True)}),
+    retrieve=extend_schema(responses={200: s.AuditEventSerializer}),
 )
 class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     """The audit log, for auditors and administrators (read-only for everyone)."""
@@ -434,7 +414,7 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: s.NotificationSerializer(many=True), **errors()}),
+    list=extend_schema(responses={200: s.NotificationSerializer(many=True)}),
 )
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """My notifications, newest first; `unread=true` for the unread ones."""
@@ -457,7 +437,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=None, responses={200: s.NotificationSerializer, **errors(404)})
+    @extend_schema(request=None, responses={200: s.NotificationSerializer})
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         """Mark one notification read."""
@@ -470,7 +450,6 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         request=None,
         responses={
             200: inline_serializer("MarkedRead", {"marked": serializers.IntegerField()}),
-            **errors(),
         },
     )
     @action(detail=False, methods=["post"], url_path="read-all", url_name="read-all")
@@ -483,7 +462,6 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         responses={
             200: inline_serializer("UnreadCount", {"unread": serializers.IntegerField()}),
-            **errors(),
         },
     )
     @action(detail=False, methods=["get"], url_path="unread-count", url_name="unread-count")
