@@ -1,23 +1,8 @@
 from django.contrib import admin, messages
 
-from approvals.admin import ReadOnlyAdmin
+from audit.admin import ReadOnlyAdmin
 from notifications.delivery import delivery_resend
-from notifications.models import CalendarDay, Delivery, Notification, Preference, StageTimeLimit
-
-
-@admin.register(StageTimeLimit)
-class StageTimeLimitAdmin(admin.ModelAdmin):
-    list_display = ["jurisdiction", "stage", "working_days", "escalate_after_days"]
-    list_filter = ["jurisdiction", "stage"]
-    list_editable = ["working_days", "escalate_after_days"]
-
-
-@admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
-    list_display = ["date", "kind", "name"]
-    list_filter = ["kind"]
-    search_fields = ["name"]
-    date_hierarchy = "date"
+from notifications.models import Delivery, Notification, Preference
 
 
 @admin.register(Notification)

@@ -8,12 +8,13 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from approvals.models import Organisation, Role, Stage
-from approvals.permissions import active_memberships, candidates_for_stage
+from declarations.models import Stage
 from notifications import recipients
 from notifications.services import notify
-from workflow.engine import OPEN_STATUSES, REVIEW_NODES
-from workflow.models import Decision, ReviewTask
+from organisations.models import Organisation, Role
+from review.engine import OPEN_STATUSES, REVIEW_NODES
+from review.models import Decision, ReviewTask
+from review.permissions import active_memberships, candidates_for_stage
 
 RETURNS = (Decision.RETURN_PREPARER, Decision.RETURN_PREVIOUS)
 

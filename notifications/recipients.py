@@ -2,8 +2,9 @@
 
 from django.contrib.auth import get_user_model
 
-from approvals.models import Declaration, Organisation, OrganisationKind, Role
-from approvals.permissions import candidates_for_stage
+from declarations.models import Declaration
+from organisations.models import Organisation, OrganisationKind, Role
+from review.permissions import candidates_for_stage
 
 User = get_user_model()
 

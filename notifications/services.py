@@ -14,24 +14,18 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from approvals.models import Declaration, Stage
-from approvals.permissions import NotAllowed
-from approvals.review import AlreadyHandled, lock_declaration
-from approvals.selectors import declaration_for
-from approvals.services import acting_for_unit, refusals_audited
+from audit.log import record_event
+from audit.models import AuditAction, AuditEvent, AuditResult
+from declarations.models import Declaration, Stage
 from notifications import recipients
-from notifications.events import publish
 from notifications.models import Channel, Delivery, Notification, Preference
-from workflow import engine
-from workflow.audit import record_event
-from workflow.models import (
-    AuditAction,
-    AuditEvent,
-    AuditResult,
-    Decision,
-    ReviewProcess,
-    ReviewTask,
-)
+from review import engine
+from review.drafts import acting_for_unit, refusals_audited
+from review.events import publish
+from review.models import Decision, ReviewProcess, ReviewTask
+from review.permissions import NotAllowed
+from review.selectors import declaration_for
+from review.services import AlreadyHandled, lock_declaration
 
 URGE_INTERVAL = timedelta(hours=24)
 

@@ -11,11 +11,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.log import record_event
+from audit.models import AuditAction
 from notifications import recipients
 from notifications.services import notify
-from workflow.audit import record_event
-from workflow.engine import OPEN_STATUSES, REVIEW_NODES
-from workflow.models import AuditAction, ReviewTask
+from review.engine import OPEN_STATUSES, REVIEW_NODES
+from review.models import ReviewTask
 
 
 @dataclass

@@ -60,7 +60,7 @@ def isolated_cache(settings):
 @pytest.fixture
 def demo(db):
     """The demo organisations and accounts, as `load_demo` creates them."""
-    from approvals.demo import load_demo
+    from demo.data import load_demo
 
     load_demo()
     return factories.DemoData()

@@ -3,7 +3,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from approvals.models import Jurisdiction, Membership, Organisation, OrganisationKind, Role
+from organisations.models import Jurisdiction, Membership, Organisation, OrganisationKind, Role
 
 PASSWORD = "Test@2026"
 

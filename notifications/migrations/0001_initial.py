@@ -5,41 +5,91 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('approvals', '0002_jurisdiction_resubmit_to_returning_stage_declaration_and_more'),
+        ("approvals", "0002_jurisdiction_resubmit_to_returning_stage_declaration_and_more"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalendarDay',
+            name="CalendarDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(unique=True, verbose_name='日期')),
-                ('kind', models.CharField(choices=[('holiday', '节假日（休息）'), ('workday', '调休上班')], max_length=8, verbose_name='类型')),
-                ('name', models.CharField(blank=True, max_length=50, verbose_name='说明')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(unique=True, verbose_name="日期")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("holiday", "节假日（休息）"), ("workday", "调休上班")],
+                        max_length=8,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=50, verbose_name="说明")),
             ],
             options={
-                'verbose_name': '节假日与调休',
-                'verbose_name_plural': '节假日与调休',
-                'ordering': ['date'],
+                "verbose_name": "节假日与调休",
+                "verbose_name_plural": "节假日与调休",
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='StageTimeLimit',
+            name="StageTimeLimit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stage', models.CharField(choices=[('unit_head', '单位负责人'), ('department', '主管部门'), ('finance', '财政部门业务股室'), ('performance', '财政部门监督绩效股')], max_length=16, verbose_name='环节')),
-                ('working_days', models.PositiveSmallIntegerField(verbose_name='办理时限（工作日）')),
-                ('escalate_after_days', models.PositiveSmallIntegerField(default=2, help_text='逾期后再过多少个工作日，升级给辖区管理员。', verbose_name='二次升级（逾期后工作日）')),
-                ('jurisdiction', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='time_limits', to='approvals.jurisdiction', verbose_name='财政辖区')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("unit_head", "单位负责人"),
+                            ("department", "主管部门"),
+                            ("finance", "财政部门业务股室"),
+                            ("performance", "财政部门监督绩效股"),
+                        ],
+                        max_length=16,
+                        verbose_name="环节",
+                    ),
+                ),
+                (
+                    "working_days",
+                    models.PositiveSmallIntegerField(verbose_name="办理时限（工作日）"),
+                ),
+                (
+                    "escalate_after_days",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        help_text="逾期后再过多少个工作日，升级给辖区管理员。",
+                        verbose_name="二次升级（逾期后工作日）",
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="time_limits",
+                        to="approvals.jurisdiction",
+                        verbose_name="财政辖区",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '环节办理时限',
-                'verbose_name_plural': '环节办理时限',
-                'constraints': [models.UniqueConstraint(fields=('jurisdiction', 'stage'), name='time_limit_once_per_stage')],
+                "verbose_name": "环节办理时限",
+                "verbose_name_plural": "环节办理时限",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("jurisdiction", "stage"), name="time_limit_once_per_stage"
+                    )
+                ],
             },
         ),
     ]

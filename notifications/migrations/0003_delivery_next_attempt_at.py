@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0002_notifications'),
+        ("notifications", "0002_notifications"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='delivery',
-            name='next_attempt_at',
-            field=models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='下次尝试'),
+            model_name="delivery",
+            name="next_attempt_at",
+            field=models.DateTimeField(
+                blank=True, db_index=True, null=True, verbose_name="下次尝试"
+            ),
         ),
     ]

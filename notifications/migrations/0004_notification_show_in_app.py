@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0003_delivery_next_attempt_at'),
+        ("notifications", "0003_delivery_next_attempt_at"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='show_in_app',
-            field=models.BooleanField(default=True, verbose_name='站内显示'),
+            model_name="notification",
+            name="show_in_app",
+            field=models.BooleanField(default=True, verbose_name="站内显示"),
         ),
     ]

@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from approvals.models import Declaration
+from declarations.models import Declaration
 from tests.api.helpers import SEED_NAMES, token_client
 
 

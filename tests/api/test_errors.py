@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from approvals.models import Declaration
+from declarations.models import Declaration
 from notifications.models import Notification
 from tests.api.helpers import (
     EZ_PROJECT,

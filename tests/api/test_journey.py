@@ -7,7 +7,7 @@ from io import BytesIO
 import openpyxl
 import pytest
 
-from approvals.models import Jurisdiction
+from organisations.models import Jurisdiction
 from tests.api.helpers import (
     EZ_PROJECT,
     HEX64,

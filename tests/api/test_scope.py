@@ -7,8 +7,11 @@ from types import SimpleNamespace
 import pytest
 from rest_framework.test import APIClient
 
-from approvals.models import Declaration, Jurisdiction, Membership, Role
+from audit.models import AuditEvent
+from declarations.models import Declaration
 from notifications.models import Notification
+from organisations.models import Jurisdiction, Membership, Role
+from review.models import ReviewTask
 from tests.api.helpers import (
     EZ_PROJECT,
     NY_GRID,
@@ -20,7 +23,6 @@ from tests.api.helpers import (
     open_task,
 )
 from tests.factories import UserFactory
-from workflow.models import AuditEvent, ReviewTask
 
 MISSING = 987654321
 EZ_USERS = ["ez_preparer", "ez_head", "ez_dept", "ez_finance", "ez_perf", "ez_auditor", "ez_admin"]

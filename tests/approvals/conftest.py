@@ -2,7 +2,7 @@
 
 import pytest
 
-from approvals.models import Declaration
+from declarations.models import Declaration
 from tests.approvals.helpers import EZ_PROJECT, NY_GRID, NY_RELOCATION, PASSWORD, PREPARER_OF
 
 

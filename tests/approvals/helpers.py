@@ -9,9 +9,9 @@ from io import BytesIO
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
-from approvals.content import DeclarationContent, content_of
-from approvals.models import Declaration
-from approvals.services import declaration_save
+from declarations.content import DeclarationContent, content_of
+from declarations.models import Declaration
+from review.drafts import declaration_save
 from tests.html import form_fields, post_data
 
 PASSWORD = "Demo@2026"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from approvals.models import Attachment
-from approvals.services import declaration_submit
+from declarations.models import Attachment
+from review.drafts import declaration_submit
 from tests.approvals.helpers import (
     PDF,
     docx_bytes,

@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
-from approvals.content import content_of
-from approvals.models import Declaration, DeclarationStatus
-from approvals.services import declaration_copy, declaration_submit
+from declarations.content import content_of
+from declarations.models import Declaration, DeclarationStatus
+from review.drafts import declaration_copy, declaration_submit
 from tests.approvals.helpers import EZ_PROJECT, NY_GRID, NY_RELOCATION, change_content, edit_url
 from tests.approvals.pages import flash_messages, page_of
 

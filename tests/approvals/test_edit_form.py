@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from approvals.content import content_of
-from approvals.models import Declaration, DeclarationStatus
+from declarations.content import content_of
+from declarations.models import Declaration, DeclarationStatus
 from tests.approvals.helpers import (
     EZ_PROJECT,
     NY_GRID,

@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 import pytest
 
-from approvals.services import declaration_copy, declaration_submit
+from review.drafts import declaration_copy, declaration_submit
 from tests.approvals.helpers import (
     EZ_PROJECT,
     NY_GRID,

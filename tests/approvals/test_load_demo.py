@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from approvals.models import Jurisdiction, Membership, Organisation, OrganisationKind, Role
+from organisations.models import Jurisdiction, Membership, Organisation, OrganisationKind, Role
 
 EXPECTED_ROLES = {
     "ez_preparer": (Role.PREPARER, "鄂州市综治中心（市网格化管理服务中心）"),

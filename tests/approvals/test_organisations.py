@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
-from approvals.models import Membership, Organisation, OrganisationKind, Role
+from organisations.models import Membership, Organisation, OrganisationKind, Role
 from tests.factories import JurisdictionFactory, OrganisationFactory, UserFactory
 
 
@@ -67,13 +67,16 @@ def test_auditor_cannot_hold_an_organisation_membership(demo):
 def test_admin_pages_list_and_search(client, demo):
     client.force_login(demo.user("admin"))
     for url in [
-        "/admin/approvals/jurisdiction/",
-        "/admin/approvals/organisation/?q=政法",
-        "/admin/approvals/membership/?q=ez_",
+        "/admin/organisations/jurisdiction/",
+        "/admin/organisations/organisation/?q=政法",
+        "/admin/organisations/membership/?q=ez_",
         "/admin/auth/user/?q=旷晓红",
     ]:
         response = client.get(url)
         assert response.status_code == 200, url
-    response = client.get("/admin/approvals/organisation/?q=南岳")
+    # The address from before the models moved to the organisations app redirects, query kept.
+    query = "?q=%E5%8D%97%E5%B2%B3"  # 南岳, as a browser sends it
+    response = client.get(f"/admin/approvals/organisation/{query}", follow=True)
+    assert response.redirect_chain[0][0] == f"/admin/organisations/organisation/{query}"
     assert "南岳区社会治理和网格信息化服务中心" in response.content.decode()
     assert "鄂州市综治中心" not in response.content.decode()

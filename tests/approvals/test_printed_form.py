@@ -7,11 +7,11 @@ import re
 import pytest
 import time_machine
 
-from approvals.review import task_approve
-from approvals.services import declaration_submit
+from review import engine
+from review.drafts import declaration_submit
+from review.services import task_approve
 from tests.approvals.helpers import EZ_PROJECT, NY_GRID, NY_RELOCATION, SEED_IDS, change_content
 from tests.approvals.pages import page_of, table_cells
-from workflow import engine
 
 
 def _print(client, declaration):

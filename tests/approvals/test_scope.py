@@ -4,9 +4,9 @@ never include it. A unit head can read their unit's declarations but not edit th
 
 import pytest
 
-from approvals.content import content_of
-from approvals.models import Attachment, Declaration, DeclarationStatus
-from approvals.services import attachment_add
+from declarations.content import content_of
+from declarations.models import Attachment, Declaration, DeclarationStatus
+from review.drafts import attachment_add
 from tests.approvals.helpers import (
     EZ_PROJECT,
     NY_GRID,

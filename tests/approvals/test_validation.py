@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from approvals.content import content_of
-from approvals.models import DeclarationStatus
-from approvals.validation import validate_for_submit
+from declarations.content import content_of
+from declarations.models import DeclarationStatus
+from declarations.validation import validate_for_submit
 from tests.approvals.helpers import (
     EZ_PROJECT,
     NY_GRID,

@@ -27,11 +27,12 @@ def build(n: int) -> None:
     """n declarations of the 南岳 unit submitted and approved up to the finance section."""
     from django.contrib.auth import get_user_model
 
-    from approvals import review, services
-    from approvals.demo import load_demo
-    from approvals.models import Organisation
-    from approvals.seeds import NANYUE_GRID
-    from workflow.models import ReviewTask
+    from declarations.seeds import NANYUE_GRID
+    from demo.data import load_demo
+    from organisations.models import Organisation
+    from review import drafts as services
+    from review import services as review
+    from review.models import ReviewTask
 
     load_demo()
     users = {u.username: u for u in get_user_model().objects.all()}

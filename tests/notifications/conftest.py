@@ -14,10 +14,10 @@ from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
-from approvals import review
-from approvals.models import Role
-from approvals.services import declaration_submit
 from notifications import delivery, digest, services, sweeps
+from organisations.models import Role
+from review import services as review
+from review.drafts import declaration_submit
 from tests import factories
 from tests.notifications.helpers import (
     NY_DEPARTMENT,

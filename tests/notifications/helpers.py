@@ -7,10 +7,11 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 
-from approvals.models import Declaration
+from audit.models import AuditEvent
+from declarations.models import Declaration
 from notifications.models import Channel, Delivery, Notification
-from workflow import engine
-from workflow.models import AuditEvent, ReviewTask
+from review import engine
+from review.models import ReviewTask
 
 PASSWORD = "Demo@2026"
 SHANGHAI = ZoneInfo("Asia/Shanghai")

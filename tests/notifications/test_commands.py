@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from audit.models import AuditAction
 from notifications.models import Delivery
 from notifications.sweeps import sweep_deadlines
 from tests.notifications.helpers import (
@@ -18,7 +19,6 @@ from tests.notifications.helpers import (
     seed,
     task,
 )
-from workflow.models import AuditAction
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,9 @@ import chinese_calendar
 import pytest
 from django.utils import timezone
 
-from approvals.models import Jurisdiction, Stage
-from notifications.models import CalendarDay, StageTimeLimit
+from declarations.models import Stage
+from organisations.models import Jurisdiction
+from review.models import CalendarDay, StageTimeLimit
 from tests.api.helpers import parse_at
 from tests.notifications.helpers import (
     EZ_PROJECT,
@@ -157,7 +158,7 @@ def test_administrator_edits_time_limits_and_calendar_in_the_admin(flow, web, ti
     next task."""
     admin = web("admin")
     response = admin.post(
-        "/admin/notifications/stagetimelimit/add/",
+        "/admin/approval_workflow/stagetimelimit/add/",
         {
             "jurisdiction": _ny().pk,
             "stage": Stage.UNIT_HEAD,
@@ -167,12 +168,14 @@ def test_administrator_edits_time_limits_and_calendar_in_the_admin(flow, web, ti
     )
     assert response.status_code == 302, text_of(response)[:2000]
     response = admin.post(
-        "/admin/notifications/calendarday/add/",
+        "/admin/approval_workflow/calendarday/add/",
         {"date": "2026-03-09", "kind": CalendarDay.Kind.HOLIDAY, "name": "临时休假"},
     )
     assert response.status_code == 302, text_of(response)[:2000]
-    assert admin.get("/admin/notifications/stagetimelimit/").status_code == 200
-    assert admin.get("/admin/notifications/calendarday/").status_code == 200
+    assert admin.get("/admin/approval_workflow/stagetimelimit/").status_code == 200
+    assert admin.get("/admin/approval_workflow/calendarday/").status_code == 200
+    # Their addresses from before they moved apps still lead there.
+    assert admin.get("/admin/notifications/calendarday/", follow=True).status_code == 200
 
     time_machine.move_to(at(2026, 3, 6, 15, 30), tick=False)
     unit_task = flow.submit(seed(NY_MOVE))

@@ -4,7 +4,7 @@ declaration, each person's channel preference, the unread count and marking read
 import pytest
 from django.core import mail
 
-from approvals.models import DeclarationStatus
+from declarations.models import DeclarationStatus
 from notifications.models import Delivery, Notification, Preference
 from tests.notifications.helpers import (
     NY_MOVE,
@@ -235,7 +235,7 @@ def test_a_user_without_email_address_gets_in_app_only(flow):
 
 def test_withdrawal_tells_the_unit_head_the_task_is_gone(flow):
     """The preparer withdraws before the unit head acted: ny_head is told 申报表已撤回."""
-    from approvals.review import declaration_withdraw
+    from review.services import declaration_withdraw
 
     declaration = seed(NY_MOVE)
     flow.submit(declaration)

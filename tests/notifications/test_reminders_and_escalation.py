@@ -5,8 +5,10 @@ jurisdiction's administrators after escalate_after_days; each level once per tas
 import pytest
 from django.core import mail
 
-from approvals.models import Jurisdiction, Stage
-from notifications.models import StageTimeLimit
+from audit.models import AuditAction, AuditResult
+from declarations.models import Stage
+from organisations.models import Jurisdiction
+from review.models import StageTimeLimit
 from tests.notifications.helpers import (
     EZ_PROJECT,
     NY_MOVE,
@@ -18,7 +20,6 @@ from tests.notifications.helpers import (
     task,
     text_of,
 )
-from workflow.models import AuditAction, AuditResult
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +101,7 @@ def test_reminder_goes_to_every_candidate_of_an_unclaimed_task(flow, time_machin
 
 def test_reminder_goes_only_to_the_holder_once_claimed(flow, time_machine, second_ny_dept):
     """Claimed by ny_dept2, the task's reminder goes to ny_dept2 alone."""
-    from approvals.review import task_claim
+    from review.services import task_claim
 
     department_task = _department_task(flow, time_machine)
     flow.commit(task_claim, actor=second_ny_dept, task_id=department_task.pk)

@@ -4,11 +4,11 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from approvals.models import DeclarationStatus
-from approvals.services import declaration_submit
+from declarations.models import DeclarationStatus
 from notifications.models import Delivery, Notification
+from review.drafts import declaration_submit
+from review.models import ReviewTask
 from tests.notifications.helpers import NY_MOVE, fresh, seed, user
-from workflow.models import ReviewTask
 
 
 class Boom(Exception):
@@ -83,7 +83,7 @@ def test_rolled_back_submit_sends_nothing_with_real_commits(demo, celery_runs):
 @pytest.mark.django_db
 def test_rolled_back_decision_sends_nothing(flow, django_capture_on_commit_callbacks):
     """A return for revision rolled back with its transaction tells the preparer nothing."""
-    from approvals.review import task_return
+    from review.services import task_return
 
     declaration = seed(NY_MOVE)
     unit_task = flow.submit(declaration)

@@ -7,9 +7,12 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from approvals.models import Jurisdiction, Stage
+from audit.models import AuditAction
+from declarations.models import Stage
 from notifications import sweeps
-from notifications.models import Notification, StageTimeLimit
+from notifications.models import Notification
+from organisations.models import Jurisdiction
+from review.models import StageTimeLimit
 from tests.notifications.helpers import (
     EZ_PROJECT,
     NY_GRID,
@@ -20,7 +23,6 @@ from tests.notifications.helpers import (
     seed,
     task,
 )
-from workflow.models import AuditAction
 
 
 def _sweeps_at_once(now, count: int = 2) -> list:

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
+from audit.models import AuditAction, AuditResult
 from notifications.services import UrgeTooSoon, declaration_urge
 from tests.notifications.helpers import (
     NY_MOVE,
@@ -15,7 +16,6 @@ from tests.notifications.helpers import (
     seed,
     user,
 )
-from workflow.models import AuditAction, AuditResult
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ from celery.schedules import crontab
 from django.core import mail
 from django_celery_beat.models import PeriodicTask
 
-from approvals.models import Stage
-from approvals.services import declaration_copy
 from config.celery import app
+from declarations.models import Stage
 from notifications.digest import organisation_digest, send_weekly_digest
+from review.drafts import declaration_copy
 from tests.notifications.helpers import (
     EZ_DEPARTMENT,
     NY_DEPARTMENT,

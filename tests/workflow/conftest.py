@@ -8,11 +8,13 @@ from html import unescape
 import pytest
 from django.utils import timezone
 
-from approvals import review
-from approvals.models import Declaration, DeclarationStatus, Role, Stage
+from audit.models import AuditEvent
+from declarations.models import Declaration, DeclarationStatus, Stage
+from organisations.models import Role
+from review import engine
+from review import services as review
+from review.models import ReviewTask
 from tests import factories
-from workflow import engine
-from workflow.models import AuditEvent, ReviewTask
 
 PASSWORD = "Demo@2026"
 EZ_PROJECT = "市综治中心专项工作经费"
@@ -144,7 +146,7 @@ def cn_date(moment) -> str:
 
 
 def submit(declaration: Declaration) -> Declaration:
-    from approvals.services import declaration_submit
+    from review.drafts import declaration_submit
 
     declaration_submit(actor=user(people_of(declaration).preparer), declaration_id=declaration.pk)
     return fresh(declaration)

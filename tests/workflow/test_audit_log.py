@@ -16,8 +16,10 @@ from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from approvals import review
-from approvals.models import Stage
+from audit.log import GENESIS, verify_audit, write_checkpoint
+from audit.models import AuditCheckpoint, AuditEvent, AuditResult, ChainHead
+from declarations.models import Stage
+from review import services as review
 from tests.workflow.conftest import (
     EZ,
     EZ_PROJECT,
@@ -28,8 +30,6 @@ from tests.workflow.conftest import (
     submit,
     user,
 )
-from workflow.audit import GENESIS, verify_audit, write_checkpoint
-from workflow.models import AuditCheckpoint, AuditEvent, AuditResult, ChainHead
 
 EVENTS = AuditEvent._meta.db_table
 CHECKPOINTS = AuditCheckpoint._meta.db_table

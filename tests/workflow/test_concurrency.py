@@ -10,8 +10,10 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from approvals import review
-from approvals.models import DeclarationStatus, Stage
+from audit.log import verify_audit
+from audit.models import AuditAction, AuditEvent, AuditResult
+from declarations.models import DeclarationStatus, Stage
+from review import services as review
 from tests.workflow.conftest import (
     EZ_PROJECT,
     NY_GRID,
@@ -23,8 +25,6 @@ from tests.workflow.conftest import (
     submit,
     user,
 )
-from workflow.audit import verify_audit
-from workflow.models import AuditAction, AuditEvent, AuditResult
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -8,9 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from approvals import review, services
-from approvals.content import content_of
-from approvals.models import Stage
+from declarations.content import content_of
+from declarations.models import Stage
+from review import drafts as services
+from review import services as review
 from tests.workflow.conftest import EZ, EZ_PROJECT, advance_to, seed, submit, user
 
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)

@@ -5,10 +5,14 @@ import re
 import pytest
 from viewflow.workflow.status import PROCESS, STATUS
 
-from approvals import review, services
-from approvals.content import content_digest
-from approvals.models import DeclarationStatus, Jurisdiction, Stage
-from approvals.permissions import NotAllowed
+from audit.models import AuditAction, AuditEvent, AuditResult
+from declarations.content import content_digest
+from declarations.models import DeclarationStatus, Stage
+from organisations.models import Jurisdiction
+from review import drafts as services
+from review import services as review
+from review.models import ReviewProcess, ReviewTask
+from review.permissions import NotAllowed
 from tests.html import form_fields, post_data
 from tests.workflow.conftest import (
     EZ,
@@ -32,7 +36,6 @@ from tests.workflow.conftest import (
     submit,
     user,
 )
-from workflow.models import AuditAction, AuditEvent, AuditResult, ReviewProcess, ReviewTask
 
 PREVIOUS = {
     Stage.DEPARTMENT: Stage.UNIT_HEAD,

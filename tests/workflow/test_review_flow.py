@@ -4,8 +4,10 @@ collecting five stamps (submission and four review stages) that the printed form
 import pytest
 from viewflow.workflow.status import PROCESS, STATUS
 
-from approvals.content import content_digest
-from approvals.models import DeclarationStatus, Stage
+from audit.models import AuditAction, AuditEvent, AuditResult
+from declarations.content import content_digest
+from declarations.models import DeclarationStatus, Stage
+from review.models import ReviewProcess, ReviewTask
 from tests.workflow.conftest import (
     REVIEW_STAGES,
     SEED_NAMES,
@@ -22,7 +24,6 @@ from tests.workflow.conftest import (
     task_ids_on_page,
     user,
 )
-from workflow.models import AuditAction, AuditEvent, AuditResult, ReviewProcess, ReviewTask
 
 OPINIONS = {
     Stage.UNIT_HEAD: "同意申报，单位负责人已审阅",
@@ -170,7 +171,8 @@ def test_approve_without_opinion_stamps_the_default_opinion(client, demo):
 def test_every_stage_task_goes_to_the_right_reviewer_and_no_one_else(demo):
     """At each stage exactly one open task exists, for the stage's role in the organisation that
     reviews this declaration; the previous task is done."""
-    from approvals import review, services
+    from review import drafts as services
+    from review import services as review
 
     declaration = seed(SEED_NAMES[1])
     people = people_of(declaration)
@@ -199,8 +201,9 @@ def test_every_stage_task_goes_to_the_right_reviewer_and_no_one_else(demo):
 def test_approved_declaration_is_locked_for_everyone(client, demo):
     """Once approved nothing can change it: no edit, no resubmission, no withdrawal, and the
     finished tasks cannot be decided again."""
-    from approvals import review, services
-    from approvals.permissions import NotAllowed
+    from review import drafts as services
+    from review import services as review
+    from review.permissions import NotAllowed
     from tests.workflow.conftest import approve_to_end, submit
 
     declaration = seed(SEED_NAMES[0])
@@ -232,7 +235,8 @@ def test_printed_dates_are_the_local_date_of_the_stamp(client, demo):
 
     import time_machine
 
-    from approvals import review, services
+    from review import drafts as services
+    from review import services as review
 
     declaration = seed(SEED_NAMES[2])
     people = people_of(declaration)

@@ -2,7 +2,9 @@
 
 import pytest
 
-from approvals.models import Membership, Stage
+from audit.models import AuditEvent, AuditResult
+from declarations.models import Stage
+from organisations.models import Membership
 from tests.workflow.conftest import (
     NY_MOVE,
     login,
@@ -11,7 +13,6 @@ from tests.workflow.conftest import (
     submit,
     user,
 )
-from workflow.models import AuditEvent, AuditResult
 
 
 @pytest.fixture
@@ -131,6 +132,6 @@ def test_a_forged_forwarded_for_is_not_recorded_and_not_a_500(client, demo, sett
     comment = AuditEvent.objects.get(declaration=declaration, action="comment")
     assert submitted.ip == "2001:db8::1"
     assert comment.ip is None
-    from workflow.audit import verify_audit
+    from audit.log import verify_audit
 
     assert verify_audit() == []

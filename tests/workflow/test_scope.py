@@ -7,9 +7,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from approvals import review
-from approvals.models import Membership, Organisation, OrganisationKind, Role, Stage
-from approvals.permissions import NotAllowed
+from audit.models import AuditEvent, AuditResult
+from declarations.models import Stage
+from organisations.models import Membership, Organisation, OrganisationKind, Role
+from review import services as review
+from review.models import ReviewTask
+from review.permissions import NotAllowed
+from review.workflow_selectors import TASK_VIEWS
 from tests import factories
 from tests.workflow.conftest import (
     EZ,
@@ -28,8 +32,6 @@ from tests.workflow.conftest import (
     task_ids_on_page,
     user,
 )
-from workflow.models import AuditEvent, AuditResult, ReviewTask
-from workflow.selectors import TASK_VIEWS
 
 TASK_ACTIONS = ["claim", "release", "approve", "return", "reject", "hand_over", "reassign"]
 
@@ -524,7 +526,7 @@ def test_auditor_and_administrator_see_every_task_read_only(client, tasks_everyw
 @pytest.fixture
 def nanyue_overseers(demo):
     """An auditor and an administrator whose roles cover 南岳区 only."""
-    from approvals.models import Jurisdiction
+    from organisations.models import Jurisdiction
 
     nanyue = Jurisdiction.objects.get(code="nanyue")
     users = {}

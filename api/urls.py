@@ -1,0 +1,29 @@
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from api import views
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("declarations", views.DeclarationViewSet, basename="declaration")
+router.register("tasks", views.TaskViewSet, basename="task")
+router.register("audit/events", views.AuditEventViewSet, basename="audit-event")
+router.register("notifications", views.NotificationViewSet, basename="notification")
+
+app_name = "api"
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    # Routed by hand: the router would add a trailing slash after the file name.
+    path(
+        "declarations/<id:pk>/export.xlsx",
+        views.DeclarationViewSet.as_view({"get": "export"}, detail=True),
+        name="declaration-export",
+    ),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("", include(router.urls)),
+    # Anything else under /api/ is a JSON 404, as clients expect from an API.
+    re_path(r"^[\s\S]*$", views.not_found, name="not-found"),
+]

@@ -1,7 +1,0 @@
-from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
-
-
-class ApprovalsConfig(AppConfig):
-    name = "approvals"
-    verbose_name = _("申报与审核")

@@ -1,0 +1,160 @@
+"""The append-only, hash-chained audit log and the chain heads and checkpoints that seal it.
+
+The tables keep the names they had when these models lived in the review app."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("新建")
+    COPY = "copy", _("复制")
+    EDIT = "edit", _("保存草稿")
+    ATTACH = "attach", _("上传附件")
+    DETACH = "detach", _("删除附件")
+    SUBMIT = "submit", _("提交")
+    CLAIM = "claim", _("认领")
+    RELEASE = "release", _("释放")
+    APPROVE = "approve", _("同意")
+    RETURN = "return", _("退回修改")
+    REJECT = "reject", _("不予通过")
+    WITHDRAW = "withdraw", _("撤回")
+    REASSIGN = "reassign", _("转交")
+    HAND_OVER = "hand_over", _("移交")
+    COMMENT = "comment", _("评论")
+    URGE = "urge", _("催办")
+    REMIND = "remind", _("提醒")
+    ESCALATE = "escalate", _("超时升级")
+    VIEW = "view", _("查看")
+    EXPORT = "export", _("导出")
+    ROLE_GRANT = "role_grant", _("授予角色")
+    ROLE_REVOKE = "role_revoke", _("撤销角色")
+    ROLE_CHANGE = "role_change", _("修改角色")
+    SETTINGS = "settings", _("修改设置")
+
+
+class AuditResult(models.TextChoices):
+    OK = "ok", _("成功")
+    REFUSED = "refused", _("被拒绝")
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def bulk_create(self, *args, **kwargs):
+        raise TypeError("Audit events are written one at a time by workflow.audit.record_event.")
+
+    def update(self, **kwargs):
+        raise TypeError("Audit events are append-only.")
+
+    def delete(self):
+        raise TypeError("Audit events are append-only.")
+
+
+class AuditEvent(models.Model):
+    """One thing that happened. Rows are chained: each carries the HMAC of its predecessor."""
+
+    chain = models.CharField(_("链"), max_length=64)
+    seq = models.PositiveBigIntegerField(_("链内序号"))
+    prev_hash = models.CharField(_("前一事件哈希"), max_length=64)
+    hash = models.CharField(_("哈希"), max_length=64, unique=True)
+    at = models.DateTimeField(_("时间"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        verbose_name=_("操作人"),
+    )
+    actor_name = models.CharField(_("操作人姓名"), max_length=150, blank=True)
+    role = models.CharField(_("角色"), max_length=24, blank=True)
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        verbose_name=_("组织"),
+    )
+    organisation_name = models.CharField(_("组织名称"), max_length=200, blank=True)
+    action = models.CharField(_("动作"), max_length=16, choices=AuditAction.choices)
+    result = models.CharField(_("结果"), max_length=8, choices=AuditResult.choices)
+    declaration = models.ForeignKey(
+        "approvals.Declaration",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        db_constraint=False,
+        verbose_name=_("申报表"),
+    )
+    stage = models.CharField(_("环节"), max_length=16, blank=True)
+    opinion = models.TextField(_("意见"), blank=True)
+    digest = models.CharField(_("内容摘要"), max_length=64, blank=True)
+    ip = models.GenericIPAddressField(_("客户端 IP"), null=True, blank=True)
+    details = models.JSONField(_("详情"), default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        db_table = "approval_workflow_auditevent"
+        verbose_name = _("审计事件")
+        verbose_name_plural = _("审计事件")
+        ordering = ["at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "seq"], name="audit_event_unique_seq"),
+        ]
+        indexes = [
+            models.Index(fields=["declaration", "at"]),
+            models.Index(fields=["actor", "at"]),
+            models.Index(fields=["action", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.chain}/{self.seq} {self.action} {self.result}"
+
+    def save(self, *args, **kwargs):
+        from audit.log import assert_writing
+
+        assert_writing(self)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit events are append-only.")
+
+
+class ChainHead(models.Model):
+    """The newest event of one chain; locked while appending so each chain grows in order."""
+
+    chain = models.CharField(max_length=64, primary_key=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "approval_workflow_chainhead"
+        verbose_name = _("审计链头")
+        verbose_name_plural = _("审计链头")
+
+    def __str__(self) -> str:
+        return f"{self.chain}@{self.seq}"
+
+
+class AuditCheckpoint(models.Model):
+    """A seal over every chain head at one moment; checkpoints are chained to each other."""
+
+    at = models.DateTimeField(_("时间"))
+    heads = models.JSONField(_("各链头"))
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        db_table = "approval_workflow_auditcheckpoint"
+        verbose_name = _("审计检查点")
+        verbose_name_plural = _("审计检查点")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.pk} {self.at:%Y-%m-%d %H:%M}"

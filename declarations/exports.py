@@ -1,0 +1,190 @@
+"""Excel exports (openpyxl): one declaration with its indicator table, or a filtered list."""
+
+from io import BytesIO
+from urllib.parse import quote
+
+from django.http import HttpResponse
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from declarations.layout import printed_form
+from declarations.models import Declaration
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MONEY_FORMAT = "0.####"
+BOLD = Font(bold=True)
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def _clean(value):
+    """Text pasted from Word can hold control characters that a workbook cannot store."""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub(" ", value)
+    return value
+
+
+def _append(sheet, row) -> None:
+    sheet.append([_clean(value) for value in row])
+
+
+def _header(sheet, titles: list[str], widths: list[int]) -> None:
+    _append(sheet, titles)
+    for index, width in enumerate(widths, start=1):
+        sheet.cell(row=sheet.max_row, column=index).font = BOLD
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = f"A{sheet.max_row + 1}"
+
+
+def _local(moment):
+    return timezone.localtime(moment).replace(tzinfo=None) if moment else None
+
+
+def declaration_workbook(declaration: Declaration) -> Workbook:
+    """The whole declaration: basic data, funding, goals, indicators and review opinions."""
+    form = printed_form(declaration)
+    book = Workbook()
+    info = book.active
+    info.title = "申报表"
+    _header(info, ["项目", "内容"], [28, 90])
+    rows = [
+        ("申报表", form["title"]),
+        ("年度", declaration.fiscal_year),
+        ("填报单位", declaration.reporting_unit.name),
+        (
+            "主管部门",
+            declaration.competent_department.name if declaration.competent_department else "",
+        ),
+        ("单位负责人", declaration.unit_head_name),
+        ("项目（专项）名称", declaration.name),
+        ("项目类别", declaration.category),
+        ("项目性质", declaration.get_nature_display()),
+        ("起止时间", form["period"]),
+        ("专项负责人", declaration.owner),
+        ("联系人", declaration.contact_name),
+        ("联系电话", declaration.contact_phone),
+        ("专项概况", declaration.summary),
+        ("立项依据", declaration.basis),
+        ("项目预算（万元）", declaration.budget),
+        ("单位已有的保证专项实施的制度、措施", declaration.measures),
+        *[(f"中长期绩效目标{i}", text) for i, text in enumerate(form["long_term_goals"], 1)],
+        *[(f"年度绩效目标{i}", text) for i, text in enumerate(form["annual_goals"], 1)],
+        ("其他需要说明的问题", declaration.remarks),
+        ("状态", declaration.get_status_display()),
+    ]
+    for label, value in rows:
+        _append(info, [label, value])
+        info.cell(row=info.max_row, column=2).alignment = WRAP
+        if label == "项目预算（万元）":
+            info.cell(row=info.max_row, column=2).number_format = MONEY_FORMAT
+
+    funding = book.create_sheet("资金来源")
+    _header(funding, ["资金来源", "金额（万元）"], [16, 16])
+    for line in declaration.funding_lines.all():
+        _append(funding, [line.get_source_display(), line.amount])
+        funding.cell(row=funding.max_row, column=2).number_format = MONEY_FORMAT
+
+    indicators = book.create_sheet("绩效指标")
+    _header(
+        indicators,
+        [
+            "绩效目标分类",
+            "目标期限",
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "指标值",
+            "指标值确定依据",
+        ],
+        [14, 10, 12, 18, 48, 30, 30],
+    )
+    for block in form["indicator_blocks"]:
+        for row in block.rows:
+            item = row.indicator
+            _append(
+                indicators,
+                [
+                    row.code,
+                    block.title,
+                    item.get_level1_display(),
+                    item.get_level2_display(),
+                    item.name,
+                    item.target_display,
+                    item.basis,
+                ],
+            )
+
+    opinions = book.create_sheet("审核意见")
+    _header(
+        opinions,
+        ["环节", "审核意见", "盖章", "签署人", "日期", "内容摘要（SHA-256）"],
+        [24, 30, 30, 14, 20, 66],
+    )
+    for opinion in form["opinions"]:
+        stamp = opinion.stamp
+        _append(
+            opinions,
+            [
+                opinion.title,
+                stamp.opinion if stamp else "",
+                stamp.seal if stamp else "",
+                stamp.signer_name if stamp else "",
+                _local(stamp.stamped_at) if stamp else None,
+                stamp.digest if stamp else "",
+            ],
+        )
+    return book
+
+
+LIST_COLUMNS = [
+    ("编号", 8),
+    ("年度", 8),
+    ("填报单位", 36),
+    ("主管部门", 24),
+    ("类型", 10),
+    ("名称", 40),
+    ("项目性质", 10),
+    ("预算（万元）", 14),
+    ("状态", 10),
+    ("当前环节", 18),
+    ("提交时间", 20),
+    ("更新时间", 20),
+]
+
+
+def declarations_workbook(declarations) -> Workbook:
+    """One row per declaration of a (scoped, filtered) list."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "申报表清单"
+    _header(sheet, [c for c, _ in LIST_COLUMNS], [w for _, w in LIST_COLUMNS])
+    for d in declarations.iterator(chunk_size=500):
+        _append(
+            sheet,
+            [
+                d.pk,
+                d.fiscal_year,
+                d.reporting_unit.name,
+                d.competent_department.name if d.competent_department else "",
+                d.get_kind_display(),
+                d.name,
+                d.get_nature_display(),
+                d.budget,
+                d.get_status_display(),
+                d.get_stage_display(),
+                _local(d.submitted_at),
+                _local(d.updated_at),
+            ],
+        )
+        sheet.cell(row=sheet.max_row, column=8).number_format = MONEY_FORMAT
+    return book
+
+
+def xlsx_response(book: Workbook, filename: str) -> HttpResponse:
+    buffer = BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response

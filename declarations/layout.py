@@ -1,0 +1,160 @@
+"""The printed form: a declaration arranged as the official table layout of its kind."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import groupby
+
+from django.utils import timezone
+
+from declarations.content import content_digest
+from declarations.formatting import plain_number
+from declarations.models import (
+    REVIEW_STAGES,
+    Declaration,
+    DeclarationKind,
+    FundingSource,
+    Horizon,
+    Nature,
+    Stage,
+)
+
+FISCAL_SOURCES = [
+    FundingSource.CENTRAL,
+    FundingSource.PROVINCIAL,
+    FundingSource.MUNICIPAL,
+    FundingSource.LOCAL,
+]
+OPINION_TITLES = {
+    Stage.UNIT_HEAD: "单位负责人审核意见",
+    Stage.DEPARTMENT: "主管部门审核意见",
+    Stage.FINANCE: "财政部门业务股室审核意见",
+    Stage.PERFORMANCE: "财政部门监督绩效股审核意见",
+}
+
+
+@dataclass
+class IndicatorRow:
+    indicator: object
+    number: int  # 指标N within its level-2 group
+    code: str  # 年度目标01 … within its horizon
+    level1_span: int = 0  # rows the level-1 cell spans; 0 when merged into the row above
+    level2_span: int = 0
+
+
+@dataclass
+class IndicatorBlock:
+    horizon: str
+    title: str
+    rows: list[IndicatorRow] = field(default_factory=list)
+
+
+@dataclass
+class Opinion:
+    stage: str
+    title: str
+    stamp: object | None
+    matches_current: bool | None
+
+
+def period_display(declaration: Declaration) -> str:
+    """As the forms write it: 2020年元月-12月 for a whole year, else the two dates."""
+    start, end = declaration.period_start, declaration.period_end
+    if not start and not end:
+        return ""
+    if start and end and start.year == end.year and start.day == 1 and _is_month_end(end):
+        first = "元" if start.month == 1 else str(start.month)
+        return f"{start.year}年{first}月-{end.month}月"
+    return "—".join(f"{d.year}年{d.month}月{d.day}日" if d else "" for d in (start, end))
+
+
+def _is_month_end(day) -> bool:
+    from datetime import timedelta
+
+    return (day + timedelta(days=1)).day == 1
+
+
+def _spans(rows: list[IndicatorRow]) -> None:
+    for _, level1_rows in groupby(rows, key=lambda r: r.indicator.level1):
+        level1_rows = list(level1_rows)
+        level1_rows[0].level1_span = len(level1_rows)
+        for _, level2_rows in groupby(level1_rows, key=lambda r: r.indicator.level2):
+            level2_rows = list(level2_rows)
+            level2_rows[0].level2_span = len(level2_rows)
+
+
+def indicator_blocks(declaration: Declaration) -> list[IndicatorBlock]:
+    indicators = list(declaration.indicators.all())
+    blocks = []
+    for horizon in (Horizon.ANNUAL, Horizon.LONG_TERM):
+        own = [i for i in indicators if i.horizon == horizon]
+        if not own:
+            continue
+        rows = []
+        for code_number, indicator in enumerate(own, start=1):
+            previous = rows[-1] if rows else None
+            same_group = previous and previous.indicator.level2 == indicator.level2
+            number = previous.number + 1 if same_group else 1
+            rows.append(
+                IndicatorRow(indicator, number, f"{Horizon(horizon).label}{code_number:02d}")
+            )
+        _spans(rows)
+        blocks.append(IndicatorBlock(horizon, str(Horizon(horizon).label), rows))
+    return blocks
+
+
+def opinions(declaration: Declaration) -> list[Opinion]:
+    latest = {}
+    for stamp in declaration.stamps.order_by("stamped_at", "pk"):
+        latest[stamp.stage] = stamp
+    current = content_digest(declaration) if latest else None
+    return [
+        Opinion(
+            stage=stage,
+            title=str(OPINION_TITLES[stage]),
+            stamp=latest.get(stage),
+            matches_current=(latest[stage].digest == current) if stage in latest else None,
+        )
+        for stage in REVIEW_STAGES
+    ]
+
+
+def printed_form(declaration: Declaration) -> dict:
+    """Everything the printed form shows, arranged for the template of its kind."""
+    lines = list(declaration.funding_lines.all())
+    by_source = {
+        source: sum(
+            (line.amount or Decimal(0) for line in lines if line.source == source), Decimal(0)
+        )
+        for source in FundingSource.values
+    }
+    has_source = {line.source for line in lines}
+    goals = list(declaration.goals.all())
+    stamps = opinions(declaration)
+    submission = declaration.stamps.filter(stage=Stage.SUBMISSION).order_by("-stamped_at").first()
+    return {
+        "declaration": declaration,
+        "is_special_fund": declaration.kind == DeclarationKind.SPECIAL_FUND,
+        "natures": Nature.choices,
+        "title": declaration.form_title,
+        "period": period_display(declaration),
+        "funding": [
+            {
+                "label": FundingSource(source).label,
+                "amount": plain_number(by_source[source]) if source in has_source else "",
+            }
+            for source in FISCAL_SOURCES
+        ],
+        "funding_other": (
+            plain_number(by_source[FundingSource.OTHER])
+            if FundingSource.OTHER in has_source
+            else ""
+        ),
+        "long_term_goals": [g.text for g in goals if g.horizon == Horizon.LONG_TERM],
+        "annual_goals": [g.text for g in goals if g.horizon == Horizon.ANNUAL],
+        "goal_rows": 1 + sum(1 for g in goals),
+        "indicator_blocks": indicator_blocks(declaration),
+        "has_indicator_basis": any(i.basis for i in declaration.indicators.all()),
+        "opinions": stamps,
+        "submission": submission,
+        "printed_at": timezone.localtime(),
+    }

@@ -1,0 +1,39 @@
+"""viewflow's process and task admin pages, replaced by read-only ones (every change goes through
+services), and the time limits and calendar that administrators edit."""
+
+from django.contrib import admin
+from viewflow.workflow.models import Process, Task
+
+from audit.admin import ReadOnlyAdmin
+from review.models import CalendarDay, StageTimeLimit
+
+for model in (Process, Task):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+
+
+@admin.register(Process)
+class ProcessAdmin(ReadOnlyAdmin):
+    list_display = ["id", "flow_class", "status", "created", "finished"]
+    list_filter = ["status"]
+
+
+@admin.register(Task)
+class TaskAdmin(ReadOnlyAdmin):
+    list_display = ["id", "flow_task", "status", "owner", "created", "finished"]
+    list_filter = ["status"]
+
+
+@admin.register(StageTimeLimit)
+class StageTimeLimitAdmin(admin.ModelAdmin):
+    list_display = ["jurisdiction", "stage", "working_days", "escalate_after_days"]
+    list_filter = ["jurisdiction", "stage"]
+    list_editable = ["working_days", "escalate_after_days"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    date_hierarchy = "date"

@@ -1,0 +1,139 @@
+"""One review round of a declaration (a viewflow process), its tasks, and the time limits and
+working-day calendar that set each task's due time."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process, Task
+
+from declarations.models import Stage
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", _("同意")
+    RETURN_PREPARER = "return_preparer", _("退回填报单位")
+    RETURN_PREVIOUS = "return_previous", _("退回上一环节")
+    REJECT = "reject", _("不予通过")
+
+
+class ReviewProcess(Process):
+    """One round of review of one declaration: from a submission to its outcome."""
+
+    declaration = models.ForeignKey(
+        "approvals.Declaration",
+        on_delete=models.PROTECT,
+        related_name="review_processes",
+        verbose_name=_("申报表"),
+    )
+    round = models.PositiveSmallIntegerField(_("轮次"))
+    entry_stage = models.CharField(_("进入环节"), max_length=16)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(_("最近决定"), max_length=16, choices=Decision.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("审核流程")
+        verbose_name_plural = _("审核流程")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["declaration", "round"], name="review_process_one_per_round"
+            )
+        ]
+
+
+class ReviewTask(Task):
+    """A task of the review flow; review tasks know their stage and who may take them."""
+
+    declaration = models.ForeignKey(
+        "approvals.Declaration",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="review_tasks",
+    )
+    stage = models.CharField(_("环节"), max_length=16, blank=True, db_index=True)
+    candidate_role = models.CharField(_("候选角色"), max_length=24, blank=True)
+    candidate_organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("候选组织"),
+    )
+    due_at = models.DateTimeField(_("办理期限"), null=True, blank=True, db_index=True)
+    remind_at = models.DateTimeField(_("提醒时间"), null=True, blank=True, db_index=True)
+    escalate_at = models.DateTimeField(_("升级时间"), null=True, blank=True, db_index=True)
+    outcome = models.CharField(_("办理结果"), max_length=16, blank=True)
+    # Each deadline level fires once: the sweep that sets one of these is the one that notifies.
+    reminded_at = models.DateTimeField(_("已提醒"), null=True, blank=True)
+    overdue_at = models.DateTimeField(_("已标记逾期"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("已升级至管理员"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("审核任务")
+        verbose_name_plural = _("审核任务")
+        indexes = [models.Index(fields=["candidate_organisation", "candidate_role", "stage"])]
+
+
+# --- Time limits and the working-day calendar ---------------------------------------------
+
+DEFAULT_WORKING_DAYS = {Stage.UNIT_HEAD: 3}
+DEFAULT_WORKING_DAYS_OTHER = 5
+
+
+class StageTimeLimit(models.Model):
+    """How many working days a stage has in one jurisdiction."""
+
+    jurisdiction = models.ForeignKey(
+        "organisations.Jurisdiction",
+        on_delete=models.CASCADE,
+        related_name="time_limits",
+        verbose_name=_("财政辖区"),
+    )
+    stage = models.CharField(
+        _("环节"),
+        max_length=16,
+        choices=[c for c in Stage.choices if c[0] != Stage.SUBMISSION],
+    )
+    working_days = models.PositiveSmallIntegerField(_("办理时限（工作日）"))
+    escalate_after_days = models.PositiveSmallIntegerField(
+        _("二次升级（逾期后工作日）"),
+        default=2,
+        help_text=_("逾期后再过多少个工作日，升级给辖区管理员。"),
+    )
+
+    class Meta:
+        db_table = "notifications_stagetimelimit"
+        verbose_name = _("环节办理时限")
+        verbose_name_plural = _("环节办理时限")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "stage"], name="time_limit_once_per_stage"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction} {self.get_stage_display()} {self.working_days}"
+
+
+class CalendarDay(models.Model):
+    """An exception to the working-day rule: a public holiday, or a 调休 working weekend day."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("节假日（休息）")
+        WORKDAY = "workday", _("调休上班")
+
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类型"), max_length=8, choices=Kind.choices)
+    name = models.CharField(_("说明"), max_length=50, blank=True)
+
+    class Meta:
+        db_table = "notifications_calendarday"
+        verbose_name = _("节假日与调休")
+        verbose_name_plural = _("节假日与调休")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.name}"

@@ -1,0 +1,54 @@
+"""Request middleware of the pages: language, NUL bytes in parameters, refused requests."""
+
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+
+from review.refusals import audit_refused_request
+
+
+class ChosenLanguageMiddleware(LocaleMiddleware):
+    """Simplified Chinese unless the user chose another language (cookie), whatever the browser
+    asks for: the people who use this system work in Chinese."""
+
+    def process_request(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        supported = {code for code, _ in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+
+
+class StripNullCharactersMiddleware:
+    """Drop NUL bytes from query and form parameters: PostgreSQL cannot store them in text, and a
+    pasted control character should not turn a reviewer's opinion into a server error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for name in ("GET", "POST"):
+            params = getattr(request, name)
+            if any(
+                "\x00" in key or any("\x00" in v for v in params.getlist(key)) for key in params
+            ):
+                cleaned = params.copy()
+                for key in list(cleaned):
+                    values = [v.replace("\x00", "") for v in cleaned.getlist(key)]
+                    del cleaned[key]
+                    cleaned.setlist(key.replace("\x00", ""), values)
+                setattr(request, name, cleaned)
+        return self.get_response(request)
+
+
+class RefusalAuditMiddleware:
+    """Audit 403s and out-of-scope 404s raised by our views (services audit their own)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        audit_refused_request(request, exception)

@@ -1,0 +1,489 @@
+"""Pages for preparers, unit heads, reviewers and auditors. Views read through selectors and
+change state only through services; errors from services become pages a person understands."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
+from django.views.decorators.http import require_POST
+
+from declarations import exports
+from declarations.attachments import max_bytes
+from declarations.content import content_of
+from declarations.ids import parse_id
+from declarations.layout import printed_form
+from declarations.models import Declaration, DeclarationStatus, Stage
+from declarations.validation import validate_for_submit
+from notifications.services import UrgeTooSoon, declaration_urge
+from organisations.models import Organisation
+from review import drafts as services
+from review import engine, selectors
+from review.permissions import (
+    NotAllowed,
+    can_edit_declaration,
+    can_prepare_for,
+    is_administrator_of,
+    is_auditor_of,
+)
+from review.refusals import audit_refused_request
+from review.services import (
+    AlreadyHandled,
+    OpinionRequired,
+    declaration_comment,
+    declaration_withdraw,
+)
+from review.workflow_selectors import declaration_history, stamps_for
+from web.forms import AttachmentForm, EditForms, NewDeclarationForm
+
+PAGE_SIZE = 50
+
+
+def refused(request, message: str, status: int = 403):
+    return render(request, "approvals/refused.html", {"message": message}, status=status)
+
+
+def service_errors(view):
+    """Turn the services' refusals into 403 pages and conflicts into a flash message."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotAllowed as refusal:
+            audit_refused_request(request, refusal)
+            return refused(request, refusal.message)
+        except (AlreadyHandled, OpinionRequired) as problem:
+            messages.error(request, problem.message)
+            return redirect(request.META.get("HTTP_REFERER") or reverse("approvals:home"))
+
+    return wrapper
+
+
+# --- Home ------------------------------------------------------------------------------------
+
+
+@login_required
+def home(request):
+    memberships = request.user.memberships.active().select_related("organisation", "jurisdiction")
+    from review.workflow_selectors import tasks_for
+
+    context = {
+        "memberships": memberships,
+        "inbox_count": tasks_for(request.user, view="inbox").count(),
+        "queue_count": tasks_for(request.user, view="queue").count(),
+        "can_prepare": bool(selectors.units_prepared_by(request.user)),
+        "recent": selectors.declarations_visible_to(request.user)[:10],
+    }
+    return render(request, "approvals/home.html", context)
+
+
+# --- Lists -------------------------------------------------------------------------------------
+
+
+def _list_filters(request) -> dict:
+    def integer(name):
+        return parse_id(request.GET.get(name))
+
+    return {
+        "year": integer("year"),
+        "status": request.GET.get("status")
+        if request.GET.get("status") in DeclarationStatus.values
+        else None,
+        "stage": request.GET.get("stage") if request.GET.get("stage") in Stage.values else None,
+        "unit": integer("unit"),
+        "search": request.GET.get("q", "").strip() or None,
+    }
+
+
+@login_required
+def declaration_list(request):
+    visible = selectors.declarations_visible_to(request.user)
+    filters = _list_filters(request)
+    declarations = selectors.filter_declarations(visible, **filters)
+    page = Paginator(declarations, PAGE_SIZE).get_page(request.GET.get("page"))
+    years = visible.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
+    units = Organisation.objects.filter(pk__in=visible.values("reporting_unit")).order_by("name")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "approvals/declaration_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "years": years,
+            "units": units,
+            "statuses": DeclarationStatus.choices,
+            "stages": Stage.choices,
+            "query": query.urlencode(),
+            "can_prepare": bool(selectors.units_prepared_by(request.user)),
+        },
+    )
+
+
+@login_required
+def declaration_list_export(request):
+    filters = _list_filters(request)
+    declarations = selectors.filter_declarations(
+        selectors.declarations_visible_to(request.user), **filters
+    )
+    return exports.xlsx_response(exports.declarations_workbook(declarations), "申报表清单.xlsx")
+
+
+# --- Create and copy -------------------------------------------------------------------------
+
+
+@login_required
+@service_errors
+def declaration_new(request):
+    units = Organisation.objects.filter(
+        pk__in=[u.pk for u in selectors.units_prepared_by(request.user)]
+    )
+    if not units:
+        return refused(request, "只有填报单位的填报人可以新建申报表。")
+    from django.utils import timezone
+
+    form = NewDeclarationForm(
+        request.POST or None,
+        units=units,
+        initial={"fiscal_year": timezone.localdate().year + 1, "unit": units.first()},
+    )
+    if request.method == "POST" and form.is_valid():
+        declaration = services.declaration_create(
+            actor=request.user,
+            unit=form.cleaned_data["unit"],
+            fiscal_year=form.cleaned_data["fiscal_year"],
+            kind=form.cleaned_data["kind"],
+            name=form.cleaned_data["name"],
+        )
+        messages.success(request, "已新建草稿，请填写申报表。")
+        return redirect("approvals:declaration_edit", pk=declaration.pk)
+    return render(request, "approvals/declaration_new.html", {"form": form})
+
+
+@login_required
+@require_POST
+@service_errors
+def declaration_copy(request, pk):
+    try:
+        copy = services.declaration_copy(
+            actor=request.user, source_id=pk, fiscal_year=parse_id(request.POST.get("fiscal_year"))
+        )
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+        return redirect("approvals:declaration_detail", pk=pk)
+    messages.success(request, f"已复制为{copy.fiscal_year}年度的新草稿，请核对后修改。")
+    return redirect("approvals:declaration_edit", pk=copy.pk)
+
+
+# --- Detail, edit, submit ------------------------------------------------------------------------
+
+
+def _actions(user, declaration: Declaration) -> dict:
+    process = engine.current_process(declaration)
+    task = engine.open_task(process) if process else None
+    submitter = bool(
+        process
+        and process.submitted_by_id == user.pk
+        and declaration.status == DeclarationStatus.SUBMITTED
+    )
+    return {
+        "can_edit": can_edit_declaration(user, declaration),
+        "can_copy": can_prepare_for(user, declaration.reporting_unit),
+        "can_urge": submitter and task is not None,
+        "can_withdraw": submitter and not engine.stage_has_acted(process),
+        "open_task": task,
+        "is_auditor": is_auditor_of(user, declaration) or is_administrator_of(user, declaration),
+    }
+
+
+@login_required
+def declaration_detail(request, pk):
+    declaration = selectors.declaration_for(request.user, pk)
+    return render(
+        request,
+        "approvals/declaration_detail.html",
+        {
+            "declaration": declaration,
+            "form": printed_form(declaration),
+            "attachments": declaration.attachments.all(),
+            "attachment_form": AttachmentForm(),
+            "history": declaration_history(request.user, declaration)[:20],
+            **_actions(request.user, declaration),
+        },
+    )
+
+
+def _edit_page(request, declaration, forms, *, status=200, checked=False):
+    return render(
+        request,
+        "approvals/declaration_edit.html",
+        {
+            "declaration": declaration,
+            "forms": forms,
+            "checked": checked,
+            "attachments": declaration.attachments.all(),
+            "attachment_form": AttachmentForm(),
+            "attachment_limit": max_bytes(),
+        },
+        status=status,
+    )
+
+
+def _unbound_forms(declaration):
+    return EditForms(declaration, content=content_of(declaration))
+
+
+def _current_forms(declaration):
+    """The saved draft, or the input still waiting for a fix when there is some."""
+    if not declaration.pending_input:
+        return _unbound_forms(declaration)
+    forms = EditForms(declaration, data=MultiValueDict(declaration.pending_input["data"]))
+    forms.is_valid()
+    return forms
+
+
+@login_required
+@service_errors
+def declaration_edit(request, pk):
+    declaration = selectors.declaration_for(request.user, pk)
+    if (
+        request.method == "POST"
+        and not declaration.is_editable
+        and can_prepare_for(request.user, declaration.reporting_unit)
+    ):
+        return _too_late_to_edit(request, declaration)
+    if not can_edit_declaration(request.user, declaration):
+        raise NotAllowed(
+            "只有本单位的填报人可以修改草稿或退回的申报表。"
+            if declaration.is_editable
+            else f"申报表当前状态为“{declaration.get_status_display()}”，不能修改。"
+        )
+    if request.method == "GET":
+        if declaration.pending_input:
+            messages.warning(request, "以下是上次未能保存的输入（格式有误），请修正后保存。")
+        return _edit_page(request, declaration, _current_forms(declaration))
+    return _save_and_act(request, declaration)
+
+
+def _too_late_to_edit(request, declaration):
+    """The declaration was submitted while this preparer was editing: refuse the save, but show
+    everything they typed so that nothing is lost (they can copy it into a later revision)."""
+    refusal = NotAllowed(
+        f"申报表已{declaration.get_status_display()}，不能再修改。"
+        "以下是您刚才输入但未保存的内容，请复制留存，退回修改后可再填入。"
+    )
+    audit_refused_request(request, refusal)
+    messages.error(request, refusal.message)
+    forms = EditForms(declaration, data=request.POST)
+    forms.is_valid()
+    return _edit_page(request, declaration, forms, status=409)
+
+
+def _raw_post(request) -> dict:
+    return {key: request.POST.getlist(key) for key in request.POST if key != "csrfmiddlewaretoken"}
+
+
+def _save_and_act(request, declaration):
+    action = request.POST.get("action", "save")
+    forms = EditForms(declaration, data=request.POST)
+    if not forms.is_valid():
+        services.declaration_stash_input(
+            actor=request.user, declaration_id=declaration.pk, raw={"data": _raw_post(request)}
+        )
+        messages.error(
+            request,
+            f"有 {forms.error_count} 处格式错误。已暂存您输入的全部内容，修正后再保存或提交。",
+        )
+        return _edit_page(request, declaration, forms, status=400)
+    version = request.POST.get("version", "")
+    try:
+        declaration = services.declaration_save(
+            actor=request.user,
+            declaration_id=declaration.pk,
+            content=forms.content(),
+            expected_version=parse_id(version),
+        )
+    except services.StaleDeclaration as stale:
+        services.declaration_stash_input(
+            actor=request.user, declaration_id=declaration.pk, raw={"data": _raw_post(request)}
+        )
+        messages.error(request, str(stale))
+        return _edit_page(request, declaration, forms, status=409)
+    if action == "save":
+        messages.success(request, "草稿已保存。")
+        return redirect("approvals:declaration_edit", pk=declaration.pk)
+    if action == "submit":
+        return _submit(request, declaration)
+    return _check(request, declaration)
+
+
+def _with_errors(declaration, errors):
+    declaration.refresh_from_db()
+    forms = _current_forms(declaration)
+    forms.apply_errors(errors)
+    return forms
+
+
+def _check(request, declaration):
+    errors = validate_for_submit(declaration)
+    if errors:
+        messages.error(request, f"草稿已保存。检查发现 {errors.count} 处需要修改，见下方标注。")
+        return _edit_page(request, declaration, _with_errors(declaration, errors), checked=True)
+    messages.success(request, "草稿已保存。检查通过，可以提交。")
+    return _edit_page(request, declaration, _unbound_forms(declaration), checked=True)
+
+
+def _submit(request, declaration):
+    try:
+        services.declaration_submit(actor=request.user, declaration_id=declaration.pk)
+    except services.SubmitRejected as rejected:
+        messages.error(request, f"未能提交：有 {rejected.errors.count} 处需要修改，见下方标注。")
+        return _edit_page(
+            request,
+            declaration,
+            _with_errors(declaration, rejected.errors),
+            status=400,
+            checked=True,
+        )
+    messages.success(request, "已提交，等待单位负责人审核。")
+    return redirect("approvals:declaration_detail", pk=declaration.pk)
+
+
+@login_required
+@require_POST
+@service_errors
+def declaration_submit(request, pk):
+    declaration = selectors.declaration_for(request.user, pk)
+    return _submit(request, declaration)
+
+
+@login_required
+@require_POST
+@service_errors
+def declaration_discard(request, pk):
+    services.declaration_discard_stash(actor=request.user, declaration_id=pk)
+    messages.info(request, "已放弃未保存的输入，显示上次保存的草稿。")
+    return redirect("approvals:declaration_edit", pk=pk)
+
+
+@login_required
+@require_POST
+@service_errors
+def declaration_withdraw_view(request, pk):
+    declaration_withdraw(actor=request.user, declaration_id=pk)
+    messages.success(request, "已撤回，可以修改后重新提交。")
+    return redirect("approvals:declaration_detail", pk=pk)
+
+
+@login_required
+@require_POST
+@service_errors
+def declaration_urge_view(request, pk):
+    try:
+        declaration_urge(actor=request.user, declaration_id=pk)
+    except UrgeTooSoon as too_soon:
+        messages.error(request, too_soon.message)
+        return redirect("approvals:declaration_detail", pk=pk)
+    messages.success(request, "已催办，当前环节的审核人会收到通知。")
+    return redirect("approvals:declaration_detail", pk=pk)
+
+
+@login_required
+@require_POST
+@service_errors
+def declaration_comment_view(request, pk):
+    declaration_comment(actor=request.user, declaration_id=pk, text=request.POST.get("text", ""))
+    messages.success(request, "评论已记录。")
+    return redirect("approvals:declaration_detail", pk=pk)
+
+
+# --- Printed form, export, history -------------------------------------------------------------
+
+
+@login_required
+def declaration_print(request, pk):
+    declaration = selectors.declaration_for(request.user, pk)
+    return render(
+        request,
+        "approvals/declaration_print.html",
+        {"declaration": declaration, "form": printed_form(declaration)},
+    )
+
+
+@login_required
+def declaration_export(request, pk):
+    declaration = selectors.declaration_for(request.user, pk)
+    filename = f"{declaration.fiscal_year}-{declaration.name or declaration.pk}.xlsx"
+    return exports.xlsx_response(exports.declaration_workbook(declaration), filename)
+
+
+@login_required
+def declaration_history_view(request, pk):
+    declaration = selectors.declaration_for(request.user, pk)
+    return render(
+        request,
+        "approvals/declaration_history.html",
+        {
+            "declaration": declaration,
+            "events": declaration_history(request.user, declaration),
+            "stamps": stamps_for(declaration),
+        },
+    )
+
+
+# --- Attachments ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+@service_errors
+def attachment_upload(request, pk):
+    declaration = selectors.declaration_for(request.user, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择要上传的文件。")
+        return redirect("approvals:declaration_edit", pk=declaration.pk)
+    try:
+        services.attachment_add(
+            actor=request.user,
+            declaration_id=declaration.pk,
+            upload=form.cleaned_data["file"],
+            description=form.cleaned_data["description"],
+        )
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+        return redirect("approvals:declaration_edit", pk=declaration.pk)
+    messages.success(request, "附件已上传。")
+    return redirect("approvals:declaration_edit", pk=declaration.pk)
+
+
+@login_required
+def attachment_download(request, pk, attachment_id):
+    declaration = selectors.declaration_for(request.user, pk)
+    attachment = declaration.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404("附件不存在。")
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+@service_errors
+def attachment_delete(request, pk, attachment_id):
+    services.attachment_remove(actor=request.user, declaration_id=pk, attachment_id=attachment_id)
+    messages.success(request, "附件已删除。")
+    return redirect("approvals:declaration_edit", pk=pk)

@@ -1,0 +1,15 @@
+from django.urls import path, re_path
+
+from web.views import tasks as views
+
+app_name = "workflow"
+urlpatterns = [
+    path("tasks/", views.task_list, name="task_list"),
+    path("tasks/<id:pk>/", views.task_detail, name="task_detail"),
+    re_path(
+        r"^tasks/(?P<pk>[0-9]{1,18})/(?P<action>claim|release|approve|return|reject|hand_over|reassign)/$",
+        views.task_action,
+        name="task_action",
+    ),
+    path("audit/", views.audit_log, name="audit_log"),
+]

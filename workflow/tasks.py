@@ -1,9 +1,0 @@
-from celery import shared_task
-
-from workflow.audit import write_checkpoint
-
-
-@shared_task(name="workflow.audit_checkpoint")
-def audit_checkpoint() -> int:
-    """Seal all audit chain heads; returns the checkpoint's id."""
-    return write_checkpoint().pk
