@@ -1,18 +1,20 @@
 """API errors: the services' exceptions as HTTP statuses, with messages in Chinese."""
 
-from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from notifications.services import UrgeTooSoon
 from organisations.signin import TooManyFailures
-from review.drafts import StaleDeclaration, SubmitRejected
+from review.errors import (
+    AlreadyHandled,
+    OpinionRequired,
+    StaleDeclaration,
+    SubmitRejected,
+    UrgeTooSoon,
+)
 from review.permissions import NotAllowed
-from review.refusals import audit_refused_request
-from review.services import AlreadyHandled, OpinionRequired
 
 
 class TooManyRequests(exceptions.APIException):
@@ -43,9 +45,6 @@ def _validation_payload(errors) -> dict:
 
 
 def exception_handler(exc, context):
-    request = context.get("request")
-    if request is not None and isinstance(exc, Http404 | PermissionDenied):
-        audit_refused_request(request, exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("未找到。")
     elif isinstance(exc, NotAllowed):

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from audit.models import AuditAction, AuditEvent, AuditResult
 from declarations.content import DECLARATION_FIELDS, DeclarationContent, content_of
+from declarations.formatting import plain_number
 from declarations.models import (
     Attachment,
     Declaration,
@@ -21,6 +22,7 @@ from declarations.models import (
 )
 from notifications.models import Notification
 from review.models import ReviewTask
+from review.permissions import actions_for
 
 BLANK_CHOICE = [("", "")]
 
@@ -58,8 +60,6 @@ class IndicatorSerializer(serializers.Serializer):
 
     def get_target_display(self, row) -> str:
         if row.get("operator"):
-            from declarations.formatting import plain_number
-
             value = "" if row.get("value") is None else plain_number(row["value"])
             return f"{row['operator']}{value}{row.get('unit', '')}"
         return row.get("target_text", "")
@@ -144,6 +144,11 @@ class DeclarationSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
     submitted_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    allowed_actions = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="调用者现在可以对该申报表执行的操作（与页面上的按钮一致）。",
+    )
 
     def to_representation(self, declaration: Declaration) -> dict:
         content = content_of(declaration)
@@ -172,6 +177,7 @@ class DeclarationSerializer(serializers.Serializer):
             "created_at": declaration.created_at,
             "updated_at": declaration.updated_at,
             "submitted_at": declaration.submitted_at,
+            "allowed_actions": _allowed_actions(self.context, declaration),
         }
         for name in ("budget",):
             data[name] = (
@@ -248,6 +254,11 @@ class DeclarationListSerializer(serializers.ModelSerializer):
         ]
 
 
+def _allowed_actions(context: dict, obj) -> list[str]:
+    request = context.get("request")
+    return sorted(actions_for(request.user, obj)) if request is not None else []
+
+
 class TaskSerializer(serializers.ModelSerializer):
     declaration = serializers.IntegerField(source="declaration_id")
     declaration_name = serializers.CharField(source="declaration.name")
@@ -257,6 +268,9 @@ class TaskSerializer(serializers.ModelSerializer):
     due = serializers.DateTimeField(source="due_at", allow_null=True)
     overdue = serializers.SerializerMethodField()
     organisation = serializers.CharField(source="candidate_organisation.name", allow_null=True)
+    allowed_actions = serializers.SerializerMethodField(
+        help_text="调用者现在可以对该任务执行的操作（与页面上的按钮一致）。"
+    )
 
     class Meta:
         model = ReviewTask
@@ -273,7 +287,11 @@ class TaskSerializer(serializers.ModelSerializer):
             "overdue",
             "created",
             "finished",
+            "allowed_actions",
         ]
+
+    def get_allowed_actions(self, task) -> list[str]:
+        return _allowed_actions(self.context, task)
 
     def get_status(self, task) -> str:
         return {"DONE": "done", "CANCELED": "canceled"}.get(task.status, "open")

@@ -1,11 +1,6 @@
 """The JSON API: the same selectors and services as the pages, nothing of its own."""
 
-from datetime import UTC
-
-import django_filters
 from django.contrib.auth import authenticate, get_user_model
-from django.db.models import Q
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -28,19 +23,17 @@ from rest_framework.views import APIView
 
 from api import serializers as s
 from audit.context import client_ip
-from audit.models import AuditAction, AuditEvent
+from audit.models import AuditEvent
 from declarations import exports
-from declarations.ids import ID_PATTERN, MAX_ID_DIGITS
-from declarations.models import Declaration, DeclarationStatus, Stage
+from declarations.ids import ID_PATTERN
+from declarations.models import Declaration
 from notifications import services as notification_services
 from notifications.models import Notification
 from organisations import signin as login_throttle
-from organisations.models import Organisation
-from review import drafts as services
-from review import selectors
-from review import services as review
-from review import workflow_selectors as task_selectors
-from review.permissions import NotAllowed
+from review import drafts, permissions, selectors, services
+from review.filters import AuditEventFilter, DeclarationFilter, TaskFilter
+from review.models import ReviewTask
+from review.permissions import Action, NotAllowed, access_declaration_by_id, access_task_by_id
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_RESPONSE = OpenApiResponse(response=OpenApiTypes.BINARY, description="Excel 工作簿（.xlsx）")
@@ -55,7 +48,6 @@ def not_found(request, *args, **kwargs):
 
 
 ID_LOOKUP = ID_PATTERN
-MAX_ID = 10**MAX_ID_DIGITS - 1
 
 
 # --- Authentication ----------------------------------------------------------------------------
@@ -92,22 +84,6 @@ class TokenView(APIView):
 # --- Declarations --------------------------------------------------------------------------------
 
 
-class DeclarationFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(
-        field_name="fiscal_year", help_text="年度", min_value=0, max_value=9999
-    )
-    unit = django_filters.NumberFilter(
-        field_name="reporting_unit", help_text="填报单位编号", min_value=1, max_value=MAX_ID
-    )
-    status = django_filters.ChoiceFilter(choices=DeclarationStatus.choices)
-    stage = django_filters.ChoiceFilter(choices=Stage.choices)
-    search = django_filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="名称")
-
-    class Meta:
-        model = Declaration
-        fields = ["year", "unit", "status", "stage", "search"]
-
-
 @extend_schema_view(
     list=extend_schema(responses={200: s.DeclarationListSerializer(many=True)}),
     retrieve=extend_schema(responses={200: s.DeclarationSerializer}),
@@ -136,37 +112,30 @@ class DeclarationViewSet(
     def get_serializer_class(self):
         return s.DeclarationListSerializer if self.action == "list" else s.DeclarationSerializer
 
-    def get_object(self):
-        return selectors.declaration_for(self.request.user, self.kwargs["pk"])
+    def _represent(self, declaration: Declaration) -> dict:
+        return s.DeclarationSerializer(declaration, context=self.get_serializer_context()).data
 
-    def _unit(self, unit_id) -> Organisation:
-        units = selectors.units_prepared_by(self.request.user)
-        if unit_id is None:
-            if len(units) == 1:
-                return units[0]
-            if not units:
-                raise NotAllowed("只有填报单位的填报人可以新建申报表。")
-            raise serializers.ValidationError({"unit": ["您在多个单位任填报人，请指定 unit。"]})
-        for unit in units:
-            if unit.pk == unit_id:
-                return unit
-        raise NotAllowed("只有本单位的填报人可以为该单位填报申报表。")
+    def get_object(self, action: str = Action.VIEW):
+        declaration, _grant = access_declaration_by_id(
+            self.request.user, self.kwargs["pk"], action=action
+        )
+        return declaration
 
     def create(self, request, *args, **kwargs):
         serializer = s.DeclarationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        unit = self._unit(serializer.validated_data.get("unit"))
-        declaration = services.declaration_create(
+        unit = permissions.unit_to_prepare_for(request.user, serializer.validated_data.get("unit"))
+        declaration = drafts.declaration_create(
             actor=request.user,
             unit=unit,
             fiscal_year=serializer.validated_data["year"],
             kind=serializer.validated_data["kind"],
         )
         content = serializer.merged_content(declaration)
-        declaration = services.declaration_save(
+        declaration = drafts.declaration_save(
             actor=request.user, declaration_id=declaration.pk, content=content
         )
-        return Response(s.DeclarationSerializer(declaration).data, status=status.HTTP_201_CREATED)
+        return Response(self._represent(declaration), status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         declaration = self.get_object()
@@ -178,7 +147,7 @@ class DeclarationViewSet(
             and serializer.validated_data["kind"] != declaration.kind
         ):
             raise serializers.ValidationError({"kind": ["申报表类型不能修改。"]})
-        declaration = services.declaration_save(
+        declaration = drafts.declaration_save(
             actor=request.user,
             declaration_id=declaration.pk,
             content=serializer.merged_content(declaration),
@@ -186,28 +155,27 @@ class DeclarationViewSet(
             # this read and the lock would otherwise be silently undone by the merge.
             expected_version=serializer.validated_data.get("version", declaration.version),
         )
-        return Response(s.DeclarationSerializer(declaration).data)
+        return Response(self._represent(declaration))
 
     @extend_schema(request=None, responses={200: s.DeclarationSerializer})
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Submit (or resubmit after a return): validates every rule and enters review."""
-        declaration = self.get_object()
-        declaration = services.declaration_submit(actor=request.user, declaration_id=declaration.pk)
-        return Response(s.DeclarationSerializer(declaration).data)
+        declaration = services.declaration_submit(actor=request.user, declaration_id=pk)
+        return Response(self._represent(declaration))
 
     @extend_schema(request=None, responses={200: s.DeclarationSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         """Withdraw (撤回) while the first review stage has not acted."""
-        declaration = review.declaration_withdraw(actor=request.user, declaration_id=pk)
-        return Response(s.DeclarationSerializer(declaration).data)
+        declaration = services.declaration_withdraw(actor=request.user, declaration_id=pk)
+        return Response(self._represent(declaration))
 
     @extend_schema(request=None, responses={200: s.DetailSerializer})
     @action(detail=True, methods=["post"])
     def urge(self, request, pk=None):
         """Urge (催办) the current stage; at most once per 24 hours."""
-        notification_services.declaration_urge(actor=request.user, declaration_id=pk)
+        services.declaration_urge(actor=request.user, declaration_id=pk)
         return Response({"detail": "已催办。"})
 
     @extend_schema(responses={200: s.AuditEventSerializer(many=True)}, filters=False)
@@ -215,9 +183,7 @@ class DeclarationViewSet(
     def history(self, request, pk=None):
         """The declaration's history: every audit event, oldest first, with stamps' digests."""
         declaration = self.get_object()
-        events = task_selectors.declaration_history(request.user, declaration).select_related(
-            "actor"
-        )
+        events = selectors.declaration_history(request.user, declaration).select_related("actor")
         page = self.paginate_queryset(events)
         return self.get_paginated_response(s.AuditEventSerializer(page, many=True).data)
 
@@ -232,28 +198,6 @@ class DeclarationViewSet(
 # --- Tasks ---------------------------------------------------------------------------------------
 
 
-class TaskFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(
-        choices=[("open", "待办"), ("done", "已办")],
-        method="filter_status",
-        help_text="open 或 done",
-    )
-    overdue = django_filters.BooleanFilter(
-        method="filter_overdue", help_text="只看逾期（true）或未逾期（false）"
-    )
-
-    class Meta:
-        model = task_selectors.ReviewTask
-        fields = ["status", "overdue"]
-
-    def filter_status(self, queryset, name, value):
-        return queryset  # the view picks open or done tasks before filtering
-
-    def filter_overdue(self, queryset, name, value):
-        late = Q(due_at__lt=timezone.now(), status__in=("NEW", "ASSIGNED", "STARTED"))
-        return queryset.filter(late) if value else queryset.exclude(late)
-
-
 @extend_schema_view(
     list=extend_schema(responses={200: s.TaskSerializer(many=True)}),
     retrieve=extend_schema(responses={200: s.TaskSerializer}),
@@ -265,30 +209,32 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = s.TaskSerializer
     filterset_class = TaskFilter
-    queryset = task_selectors.ReviewTask.objects.none()
+    queryset = ReviewTask.objects.none()
 
     def get_queryset(self):
         view = "done" if self.request.query_params.get("status") == "done" else "open"
-        return task_selectors.tasks_for(self.request.user, view=view)
+        return selectors.tasks_for(self.request.user, view=view)
 
     def get_object(self):
-        return task_selectors.task_for(self.request.user, self.kwargs["pk"])
+        task, _grant = access_task_by_id(self.request.user, self.kwargs["pk"])
+        return task
 
     def _done(self, task_id):
-        return Response(s.TaskSerializer(task_selectors.task_for(self.request.user, task_id)).data)
+        task, _grant = access_task_by_id(self.request.user, task_id)
+        return Response(s.TaskSerializer(task, context=self.get_serializer_context()).data)
 
     @extend_schema(request=None, responses={200: s.TaskSerializer})
     @action(detail=True, methods=["post"], filterset_class=None)
     def claim(self, request, pk=None):
         """Claim a task from the shared queue."""
-        review.task_claim(actor=request.user, task_id=pk)
+        services.task_claim(actor=request.user, task_id=pk)
         return self._done(pk)
 
     @extend_schema(request=None, responses={200: s.TaskSerializer})
     @action(detail=True, methods=["post"], filterset_class=None)
     def release(self, request, pk=None):
         """Put a claimed task back into the queue."""
-        review.task_release(actor=request.user, task_id=pk)
+        services.task_release(actor=request.user, task_id=pk)
         return self._done(pk)
 
     @extend_schema(request=s.OpinionSerializer, responses={200: s.TaskSerializer})
@@ -297,7 +243,8 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
         """Agree (同意) and stamp; the opinion defaults to 同意."""
         data = s.OpinionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        review.task_approve(actor=request.user, task_id=pk, opinion=data.validated_data["opinion"])
+        opinion = data.validated_data["opinion"]
+        services.task_approve(actor=request.user, task_id=pk, opinion=opinion)
         return self._done(pk)
 
     @extend_schema(request=s.ReturnSerializer, responses={200: s.TaskSerializer})
@@ -308,7 +255,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
         """Return for revision (退回修改) to the preparer or the previous stage."""
         data = s.ReturnSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        review.task_return(actor=request.user, task_id=pk, **data.validated_data)
+        services.task_return(actor=request.user, task_id=pk, **data.validated_data)
         return self._done(pk)
 
     @extend_schema(
@@ -320,7 +267,8 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
         """Reject (不予通过): the review ends."""
         data = s.RequiredOpinionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        review.task_reject(actor=request.user, task_id=pk, opinion=data.validated_data["opinion"])
+        opinion = data.validated_data["opinion"]
+        services.task_reject(actor=request.user, task_id=pk, opinion=opinion)
         return self._done(pk)
 
     def _move(self, request, pk, service):
@@ -354,7 +302,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
     )
     def hand_over(self, request, pk=None):
         """Hand my task to a colleague with the same role and scope."""
-        return self._move(request, pk, review.task_hand_over)
+        return self._move(request, pk, services.task_hand_over)
 
     @extend_schema(
         request=s.MoveTaskSerializer,
@@ -363,33 +311,10 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], filterset_class=None)
     def reassign(self, request, pk=None):
         """An administrator reassigns a task (转交)."""
-        return self._move(request, pk, review.task_reassign)
+        return self._move(request, pk, services.task_reassign)
 
 
 # --- Audit events --------------------------------------------------------------------------------
-
-
-class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """An ISO 8601 time with any offset, compared in UTC (the database refuses odd offsets)."""
-
-    def filter(self, qs, value):
-        if value is not None and value.tzinfo is not None:
-            value = value.astimezone(UTC)
-        return super().filter(qs, value)
-
-
-class AuditEventFilter(django_filters.FilterSet):
-    declaration = django_filters.NumberFilter(
-        field_name="declaration_id", min_value=1, max_value=MAX_ID
-    )
-    actor = django_filters.CharFilter(field_name="actor__username", help_text="操作人用户名")
-    action = django_filters.ChoiceFilter(choices=AuditAction.choices)
-    since = UtcDateTimeFilter(field_name="at", lookup_expr="gte", help_text="起始时间（含）")
-    until = UtcDateTimeFilter(field_name="at", lookup_expr="lte", help_text="截止时间（含）")
-
-    class Meta:
-        model = AuditEvent
-        fields = ["declaration", "actor", "action", "since", "until"]
 
 
 @extend_schema_view(
@@ -406,10 +331,10 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = AuditEvent.objects.none()
 
     def get_queryset(self):
-        if not task_selectors.is_overseer(self.request.user):
+        if not permissions.is_overseer(self.request.user):
             raise NotAllowed("只有审计人员和管理员可以查看审计日志。")
         return (
-            task_selectors.audit_events_for(self.request.user)
+            selectors.audit_events_for(self.request.user)
             .select_related("actor")
             .order_by("-at", "-pk")
         )

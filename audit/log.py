@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
 
@@ -18,12 +19,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from audit.models import AuditCheckpoint, AuditEvent, AuditResult, ChainHead
+from audit.models import AuditCheckpoint, AuditEvent, AuditResult, ChainHead, writing
 
 GENESIS = "0" * 64
 SHARDS = 16
 
-_writing: contextvars.ContextVar = contextvars.ContextVar("audit_writing", default=None)
 current_ip: contextvars.ContextVar = contextvars.ContextVar("audit_current_ip", default=None)
 
 HASHED_FIELDS = [
@@ -44,12 +44,6 @@ HASHED_FIELDS = [
     "ip",
     "details",
 ]
-
-
-def assert_writing(event: AuditEvent) -> None:
-    """Refuse any save of an audit event that does not come from record_event."""
-    if _writing.get() is not event:
-        raise TypeError("Audit events are written only by workflow.audit.record_event.")
 
 
 def _key() -> bytes:
@@ -84,6 +78,16 @@ def _display_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
+def _jurisdiction_of(declaration, jurisdiction_id, organisation) -> int | None:
+    """Whose auditors read the event: the declaration's jurisdiction, else the one given (a
+    refusal: the actor's), else the organisation's."""
+    if declaration is not None:
+        return declaration.reporting_unit.jurisdiction_id
+    if jurisdiction_id is not None:
+        return jurisdiction_id
+    return organisation.jurisdiction_id if organisation is not None else None
+
+
 def record_event(
     *,
     action: str,
@@ -91,18 +95,27 @@ def record_event(
     result: str = AuditResult.OK,
     declaration=None,
     declaration_id: int | None = None,
+    jurisdiction_id: int | None = None,
     stage: str = "",
     opinion: str = "",
     digest: str = "",
+    grant=None,
     role: str = "",
     organisation=None,
     details: dict | None = None,
+    chain: str = "",
 ) -> AuditEvent:
-    """Append one event to its chain. The only function that writes audit rows."""
+    """Append one event to its chain. The only function that writes audit rows.
+
+    `grant` is the membership the actor acted under (it gives the role and organisation
+    recorded). The event is stamped with the jurisdiction whose auditors read it."""
+    if grant is not None:
+        role, organisation = grant.role, grant.organisation
     declaration_id = declaration.pk if declaration is not None else declaration_id
+    jurisdiction_id = _jurisdiction_of(declaration, jurisdiction_id, organisation)
     actor_id = actor.pk if actor is not None else None
     with transaction.atomic():
-        chain = chain_for(declaration_id, actor_id)
+        chain = chain or chain_for(declaration_id, actor_id)
         head = _locked_head(chain)
         event = AuditEvent(
             chain=chain,
@@ -117,6 +130,7 @@ def record_event(
             action=action,
             result=result,
             declaration_id=declaration_id,
+            jurisdiction_id=jurisdiction_id,
             stage=stage,
             opinion=opinion,
             digest=digest,
@@ -124,14 +138,68 @@ def record_event(
             details=details or {},
         )
         event.hash = event_hash(event)
-        token = _writing.set(event)
-        try:
+        with writing(event):
             event.save(force_insert=True)
-        finally:
-            _writing.reset(token)
         head.seq, head.hash = event.seq, event.hash
         head.save(update_fields=["seq", "hash", "updated_at"])
     return event
+
+
+# --- Refusals ------------------------------------------------------------------------------------
+
+_deferred: contextvars.ContextVar[list | None] = contextvars.ContextVar(
+    "audit_deferred_refusals", default=None
+)
+
+
+def record_refusal(
+    *,
+    actor,
+    action: str,
+    reason: str,
+    jurisdiction_id: int | None,
+    declaration_id: int | None = None,
+    stage: str = "",
+    grant=None,
+    details: dict | None = None,
+) -> None:
+    """Record a refused attempt on the actor's own chain (with the membership in which they
+    acted, when there is one). Inside `refusals_survive_rollback` it is written when that block
+    ends, after the refused change has rolled back."""
+    refusal = {
+        "action": action,
+        "actor": actor,
+        "grant": grant,
+        "result": AuditResult.REFUSED,
+        "declaration_id": declaration_id,
+        "jurisdiction_id": jurisdiction_id,
+        "stage": stage,
+        "details": {"reason": reason, **(details or {})},
+        "chain": f"actor:{actor.pk if actor is not None else 0}",
+    }
+    pending = _deferred.get()
+    if pending is None:
+        record_event(**refusal)
+    else:
+        pending.append(refusal)
+
+
+@contextmanager
+def refusals_survive_rollback() -> Iterator[None]:
+    """Around a service's transaction: refusals recorded inside it are written once it has
+    ended (committed or rolled back), so a refusal is never rolled back with what it refused."""
+    outer = _deferred.get()
+    pending: list[dict] = []
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+        if outer is not None:
+            outer.extend(pending)
+        else:
+            for refusal in pending:
+                record_event(**refusal)
 
 
 # --- Checkpoints ------------------------------------------------------------------------------

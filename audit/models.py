@@ -2,6 +2,10 @@
 
 The tables keep the names they had when these models lived in the review app."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +41,19 @@ class AuditAction(models.TextChoices):
 class AuditResult(models.TextChoices):
     OK = "ok", _("成功")
     REFUSED = "refused", _("被拒绝")
+
+
+_writer: ContextVar["AuditEvent | None"] = ContextVar("audit_writer", default=None)
+
+
+@contextmanager
+def writing(event: "AuditEvent") -> Iterator[None]:
+    """Let this one event be saved (by audit.log.record_event, the log's only writer)."""
+    token = _writer.set(event)
+    try:
+        yield
+    finally:
+        _writer.reset(token)
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -79,6 +96,17 @@ class AuditEvent(models.Model):
         verbose_name=_("组织"),
     )
     organisation_name = models.CharField(_("组织名称"), max_length=200, blank=True)
+    # Whose auditors read the event: the declaration's jurisdiction, else the actor's. Derived from
+    # the declaration or organisation recorded, so it is not part of the hash.
+    jurisdiction = models.ForeignKey(
+        "organisations.Jurisdiction",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        verbose_name=_("财政辖区"),
+    )
     action = models.CharField(_("动作"), max_length=16, choices=AuditAction.choices)
     result = models.CharField(_("结果"), max_length=8, choices=AuditResult.choices)
     declaration = models.ForeignKey(
@@ -110,15 +138,15 @@ class AuditEvent(models.Model):
             models.Index(fields=["declaration", "at"]),
             models.Index(fields=["actor", "at"]),
             models.Index(fields=["action", "at"]),
+            models.Index(fields=["jurisdiction", "at"], name="audit_event_jurisdiction_at"),
         ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.chain}/{self.seq} {self.action} {self.result}"
 
     def save(self, *args, **kwargs):
-        from audit.log import assert_writing
-
-        assert_writing(self)
+        if _writer.get() is not self:
+            raise TypeError("Audit events are written only by audit.log.record_event.")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

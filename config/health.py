@@ -9,6 +9,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from config.celery import app
+
 BROKER_TIMEOUT_SECONDS = 2.0
 
 
@@ -30,8 +32,6 @@ def _check_cache() -> dict:
 
 
 def _check_broker() -> dict:
-    from config.celery import app
-
     broker_url = settings.CELERY_BROKER_URL
     if not settings.CELERY_BROKER_CONFIGURED:
         return {"status": "ok", "mode": "in-process (no broker configured)"}

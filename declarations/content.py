@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from declarations.formatting import plain_number
-from declarations.models import Declaration, Horizon
+from declarations.models import Declaration, FundingLine, Goal, Horizon, Indicator
 
 # The declaration's own fields a preparer edits, in form order.
 DECLARATION_FIELDS = [
@@ -108,3 +108,36 @@ def content_digest(declaration: Declaration) -> str:
         canonical_content(declaration), ensure_ascii=False, sort_keys=True, separators=(",", ":")
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def write_content(declaration: Declaration, content: DeclarationContent) -> None:
+    """Replace the declaration's fields and rows with the given content (the row itself is not
+    saved: the caller saves it with its version)."""
+    for name in DECLARATION_FIELDS:
+        if name in content.fields:
+            value = content.fields[name]
+            setattr(declaration, name, "" if value is None and _is_text(name) else value)
+    declaration.funding_lines.all().delete()
+    declaration.indicators.all().delete()
+    declaration.goals.all().delete()
+    FundingLine.objects.bulk_create(
+        FundingLine(declaration=declaration, position=i, **line)
+        for i, line in enumerate(content.funding_lines)
+    )
+    Indicator.objects.bulk_create(
+        Indicator(declaration=declaration, position=i, **_blank_to_empty(row))
+        for i, row in enumerate(content.indicators)
+    )
+    Goal.objects.bulk_create(
+        Goal(declaration=declaration, horizon=horizon, position=i, text=text)
+        for horizon in (Horizon.LONG_TERM, Horizon.ANNUAL)
+        for i, text in enumerate(content.goals(horizon))
+    )
+
+
+def _is_text(name: str) -> bool:
+    return Declaration._meta.get_field(name).get_internal_type() in ("CharField", "TextField")
+
+
+def _blank_to_empty(row: dict) -> dict:
+    return {k: ("" if v is None and k != "value" else v) for k, v in row.items()}

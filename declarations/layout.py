@@ -8,15 +8,8 @@ from django.utils import timezone
 
 from declarations.content import content_digest
 from declarations.formatting import plain_number
-from declarations.models import (
-    REVIEW_STAGES,
-    Declaration,
-    DeclarationKind,
-    FundingSource,
-    Horizon,
-    Nature,
-    Stage,
-)
+from declarations.models import Declaration, DeclarationKind, FundingSource, Horizon, Nature, Stage
+from declarations.stages import REVIEW_STAGES
 
 FISCAL_SOURCES = [
     FundingSource.CENTRAL,

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from declarations.formatting import plain_number
+from declarations.stages import Stage
 from organisations.models import Organisation
 
 MONEY = {"max_digits": 14, "decimal_places": 4}  # 万元, down to the yuan
@@ -41,24 +42,6 @@ EDITABLE_STATUSES = (
     DeclarationStatus.RETURNED,
     DeclarationStatus.WITHDRAWN,
 )
-
-
-class Stage(models.TextChoices):
-    """The five places a declaration is stamped, in order."""
-
-    SUBMISSION = "submission", _("填报单位")
-    UNIT_HEAD = "unit_head", _("单位负责人")
-    DEPARTMENT = "department", _("主管部门")
-    FINANCE = "finance", _("财政部门业务股室")
-    PERFORMANCE = "performance", _("财政部门监督绩效股")
-
-
-REVIEW_STAGES = (Stage.UNIT_HEAD, Stage.DEPARTMENT, Stage.FINANCE, Stage.PERFORMANCE)
-
-
-def stage_index(stage: str) -> int:
-    """1 for the unit head up to 4 for performance supervision; 0 for anything else."""
-    return REVIEW_STAGES.index(stage) + 1 if stage in REVIEW_STAGES else 0
 
 
 class FundingSource(models.TextChoices):

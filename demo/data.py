@@ -5,7 +5,10 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from declarations.models import Declaration
+from declarations.seeds import SEED_DECLARATIONS
 from organisations.models import Jurisdiction, Membership, Organisation, OrganisationKind, Role
+from review.drafts import declaration_create, declaration_save
 
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - published demo credential
 
@@ -142,6 +145,16 @@ def load_demo(*, password: str = DEMO_PASSWORD) -> DemoReport:
                 username, password, report, first_name=name, email=f"{username}@example.gov.cn"
             )
             _membership(user, role, report, organisation=orgs[org_key])
+        # An auditor of this jurisdiction alone.
+        username = f"{spec.prefix}_auditor"
+        user = _user(
+            username,
+            password,
+            report,
+            first_name=f"{spec.name}审计人员",
+            email=f"{username}@example.gov.cn",
+        )
+        _membership(user, Role.AUDITOR, report, jurisdiction=orgs["unit"].jurisdiction)
     auditor = _user(
         "auditor",
         password,
@@ -166,10 +179,6 @@ def load_demo(*, password: str = DEMO_PASSWORD) -> DemoReport:
 
 def _seed_declarations(report: DemoReport) -> None:
     """The seed forms' declarations, as drafts of their units, entered through the services."""
-    from declarations.models import Declaration
-    from declarations.seeds import SEED_DECLARATIONS
-    from review.drafts import declaration_create, declaration_save
-
     for code, username, kind, content in SEED_DECLARATIONS:
         unit = Organisation.objects.get(jurisdiction__code=code, kind=OrganisationKind.UNIT)
         year, name = content.fields["fiscal_year"], content.fields["name"]
@@ -194,6 +203,8 @@ DEMO_LOGINS = [
     ("ny_dept", "南岳区 主管部门审核人"),
     ("ny_finance", "南岳区 财政业务股室审核人"),
     ("ny_perf", "南岳区 监督绩效股审核人"),
+    ("ez_auditor", "鄂州市 审计人员（只读）"),
+    ("ny_auditor", "南岳区 审计人员（只读）"),
     ("auditor", "审计人员（两个辖区，只读）"),
     ("admin", "系统管理员（超级用户）"),
 ]

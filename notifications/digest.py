@@ -12,9 +12,9 @@ from declarations.models import Stage
 from notifications import recipients
 from notifications.services import notify
 from organisations.models import Organisation, Role
-from review.engine import OPEN_STATUSES, REVIEW_NODES
+from organisations.selectors import members_with_role
 from review.models import Decision, ReviewTask
-from review.permissions import active_memberships, candidates_for_stage
+from review.permissions import digest_organisation_scope
 
 RETURNS = (Decision.RETURN_PREPARER, Decision.RETURN_PREVIOUS)
 
@@ -44,15 +44,15 @@ def organisation_digest(organisation: Organisation, *, end=None, days: int = 7) 
     """Counts for one organisation over the `days` before `end` (waiting and overdue: at `end`)."""
     end = end or timezone.now()
     start = end - timedelta(days=days)
-    tasks = ReviewTask.objects.filter(candidate_organisation=organisation, stage__in=REVIEW_NODES)
-    open_now = tasks.filter(status__in=OPEN_STATUSES, created__lte=end)
+    tasks = ReviewTask.objects.reviews().filter(candidate_organisation=organisation)
+    open_now = tasks.open().filter(created__lte=end)
     finished = tasks.filter(finished__gt=start, finished__lte=end, status="DONE")
     digest = Digest(
         organisation=organisation,
         start=start,
         end=end,
         waiting=open_now.count(),
-        overdue=open_now.filter(due_at__lt=end).count(),
+        overdue=open_now.overdue(end).count(),
         approved=finished.filter(outcome=Decision.APPROVE).count(),
         returned=finished.filter(outcome__in=RETURNS).count(),
         rejected=finished.filter(outcome=Decision.REJECT).count(),
@@ -83,7 +83,7 @@ def digest_recipients(organisation: Organisation) -> list:
         "business_section": Role.FINANCE_REVIEWER,
         "performance_section": Role.PERFORMANCE_REVIEWER,
     }.get(organisation.kind)
-    reviewers = list(candidates_for_stage(role, organisation)) if role else []
+    reviewers = list(members_with_role(role, organisation)) if role else []
     return recipients.unique(reviewers + recipients.organisation_heads(organisation))
 
 
@@ -113,14 +113,4 @@ def send_weekly_digest(now=None) -> int:
 
 def organisations_for_digest_page(user):
     """The organisations whose digest a user may read."""
-    if user.is_superuser:
-        return reviewing_organisations()
-    own, jurisdictions = set(), set()
-    for membership in active_memberships(user):
-        if membership.role in (Role.AUDITOR, Role.ADMINISTRATOR):
-            if membership.jurisdiction_id is None:
-                return reviewing_organisations()
-            jurisdictions.add(membership.jurisdiction_id)
-        elif membership.organisation_id and membership.role != Role.PREPARER:
-            own.add(membership.organisation_id)
-    return reviewing_organisations().filter(Q(pk__in=own) | Q(jurisdiction__in=jurisdictions))
+    return reviewing_organisations().filter(digest_organisation_scope(user))

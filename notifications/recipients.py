@@ -4,21 +4,21 @@ from django.contrib.auth import get_user_model
 
 from declarations.models import Declaration
 from organisations.models import Organisation, OrganisationKind, Role
-from review.permissions import candidates_for_stage
+from organisations.selectors import members_with_role
 
 User = get_user_model()
 
 
 def task_people(task) -> list:
     """The holder of a claimed task (while they still have the role), else its candidates."""
-    candidates = list(candidates_for_stage(task.candidate_role, task.candidate_organisation))
+    candidates = list(members_with_role(task.candidate_role, task.candidate_organisation))
     if task.owner_id and any(c.pk == task.owner_id for c in candidates):
         return [task.owner]
     return candidates
 
 
 def task_candidates(task) -> list:
-    return list(candidates_for_stage(task.candidate_role, task.candidate_organisation))
+    return list(members_with_role(task.candidate_role, task.candidate_organisation))
 
 
 def _members(role: str, **membership) -> list:

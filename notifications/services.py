@@ -1,12 +1,11 @@
-"""Notifications: who hears about what, over which channel; urging; marking read.
+"""Notifications: who hears about what, over which channel; marking read.
 
 Every notification has an idempotency key, so an event handled twice (a retried or redelivered
 Celery task, two sweeps) notifies each person once. E-mail goes out from Delivery rows that a
 worker or the delivery sweep sends, state-based, so nothing waits in a long Celery countdown.
 """
 
-from datetime import timedelta
-
+from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import Http404
@@ -14,31 +13,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.log import record_event
-from audit.models import AuditAction, AuditEvent, AuditResult
-from declarations.models import Declaration, Stage
+from declarations.models import Declaration
+from declarations.stages import Stage
 from notifications import recipients
 from notifications.models import Channel, Delivery, Notification, Preference
 from review import engine
-from review.drafts import acting_for_unit, refusals_audited
-from review.events import publish
 from review.models import Decision, ReviewProcess, ReviewTask
-from review.permissions import NotAllowed
-from review.selectors import declaration_for
-from review.services import AlreadyHandled, lock_declaration
-
-URGE_INTERVAL = timedelta(hours=24)
-
-
-class UrgeTooSoon(Exception):
-    """The current stage was urged less than 24 hours ago (HTTP 429)."""
-
-    def __init__(self, next_allowed):
-        local = timezone.localtime(next_allowed)
-        super().__init__(f"24小时内已催办过，请于 {local:%Y-%m-%d %H:%M} 之后再催办。")
-        self.message = str(self)
-        self.retry_after = max(1, int((next_allowed - timezone.now()).total_seconds()))
-
 
 # --- Creating notifications -------------------------------------------------------------------
 
@@ -93,9 +73,8 @@ def notify(
 
 
 def _enqueue_delivery(delivery_id: int) -> None:
-    from notifications.tasks import deliver_email
-
-    deliver_email.delay(delivery_id)
+    # By name from Celery's registry: notifications.tasks builds on this module.
+    current_app.tasks["notifications.deliver_email"].delay(delivery_id)
 
 
 def _task_context(task: ReviewTask) -> dict:
@@ -130,7 +109,7 @@ def _load_task(task_id: int) -> ReviewTask:
 
 def _on_task_created(*, task_id: int, **_) -> list:
     task = _load_task(task_id)
-    if task.status not in engine.OPEN_STATUSES:
+    if not task.is_open:
         return []
     return _notify_task_people(
         task, event="task_created", key=f"task:{task.pk}:holder:{task.owner_id or 0}"
@@ -201,50 +180,6 @@ def notify_event(*, event: str, payload: dict) -> int:
     """Create the notifications an event calls for; returns how many were created now."""
     with transaction.atomic():
         return len(HANDLERS[event](**payload))
-
-
-# --- Urge -------------------------------------------------------------------------------------
-
-
-def declaration_urge(*, actor, declaration_id: int) -> None:
-    """The submitter urges (催办) the stage now holding the declaration, once per 24 hours."""
-    with (
-        refusals_audited(actor=actor, action=AuditAction.URGE, declaration_id=declaration_id),
-        transaction.atomic(),
-    ):
-        declaration_for(actor, declaration_id)
-        declaration = lock_declaration(declaration_id)
-        process = engine.current_process(declaration)
-        task = engine.open_task(process) if process else None
-        if task is None:
-            raise AlreadyHandled("申报表当前不在审核中，没有可催办的环节。")
-        if process.submitted_by_id != actor.pk:
-            raise NotAllowed("只有提交人可以催办。")
-        # Once per 24 hours per stage: a stage reached since the last urge may be urged at once.
-        last = (
-            AuditEvent.objects.filter(
-                declaration_id=declaration.pk,
-                action=AuditAction.URGE,
-                result=AuditResult.OK,
-                details__task=task.pk,
-            )
-            .order_by("-at")
-            .values_list("at", flat=True)
-            .first()
-        )
-        if last and timezone.now() - last < URGE_INTERVAL:
-            raise UrgeTooSoon(last + URGE_INTERVAL)
-        acting = acting_for_unit(actor, declaration.reporting_unit)
-        event = record_event(
-            action=AuditAction.URGE,
-            actor=actor,
-            declaration=declaration,
-            stage=task.stage,
-            role=acting.role,
-            organisation=acting.organisation,
-            details={"task": task.pk},
-        )
-        publish("urge", task_id=task.pk, urge_event_id=event.pk)
 
 
 # --- Reading ----------------------------------------------------------------------------------

@@ -15,8 +15,7 @@ from audit.log import record_event
 from audit.models import AuditAction
 from notifications import recipients
 from notifications.services import notify
-from review.engine import OPEN_STATUSES, REVIEW_NODES
-from review.models import ReviewTask
+from review.models import OPEN_STATUSES, ReviewTask
 
 
 @dataclass
@@ -40,11 +39,9 @@ LEVELS = {
 def _due_ids(level: str, now) -> list[int]:
     when, flag = LEVELS[level]
     return list(
-        ReviewTask.objects.filter(
-            status__in=OPEN_STATUSES,
-            stage__in=REVIEW_NODES,
-            **{f"{when}__lte": now, f"{flag}__isnull": True},
-        )
+        ReviewTask.objects.reviews()
+        .open()
+        .filter(**{f"{when}__lte": now, f"{flag}__isnull": True})
         .order_by(when)
         .values_list("pk", flat=True)[:1000]
     )

@@ -1,10 +1,28 @@
-"""Services announce what happened here; notifications go out only after the commit."""
+"""What happened in review, told to whoever must act on it within the same transaction.
 
-from django.db import transaction
+Services call `publish`; the notifications app subscribes its handlers when it starts
+(NotificationsConfig.ready), so review never imports what sits above it.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+
+EVENTS = ("task_created", "declaration_decided", "task_withdrawn", "urge")
+
+_subscribers: dict[str, list[Callable[..., object]]] = defaultdict(list)
+
+
+def subscribe(event: str, handler: Callable[..., object]) -> None:
+    """Call `handler(**payload)` whenever `event` is published (registered once at start-up)."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown review event: {event}")
+    if handler not in _subscribers[event]:
+        _subscribers[event].append(handler)
 
 
 def publish(event: str, **payload) -> None:
-    """Queue the notifications for an event once the current transaction commits."""
-    from notifications.tasks import dispatch_event
-
-    transaction.on_commit(lambda: dispatch_event.delay(event, payload))
+    """Tell every subscriber of the event, now, inside the caller's transaction."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown review event: {event}")
+    for handler in _subscribers[event]:
+        handler(**payload)

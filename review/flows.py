@@ -1,15 +1,17 @@
-"""The review flow: unit head → competent department → business section → performance section.
+"""The review flow: one task per stage of declarations.stages.REVIEW_CHAIN, in its order (unit
+head → competent department → business section → performance section).
 
-The flow only routes. Every node body is a call into workflow.engine, and every decision is
-taken by a service in approvals.review before the task is executed.
+The flow only routes. Every node body is a call into review.nodes, and every decision is taken
+by a service in review.services before the task is executed.
 """
 
 from django.http import Http404
 from viewflow import this
 from viewflow.workflow import flow, lock
+from viewflow.workflow.base import Node
 
-from declarations.models import Stage
-from review import engine
+from declarations.stages import REVIEW_STAGES, next_stage, previous_stage
+from review import nodes
 from review.models import Decision, ReviewProcess, ReviewTask
 
 
@@ -26,6 +28,33 @@ def enters_at(stage: str):
     return lambda activation: activation.process.coerced.entry_stage == stage
 
 
+def entry_switch() -> flow.Switch:
+    """A round starts at the first stage, or where the jurisdiction sends a resubmission."""
+    switch = flow.Switch()
+    for stage in REVIEW_STAGES[1:]:
+        switch = switch.Case(getattr(this, stage.value), enters_at(stage))
+    return switch.Default(getattr(this, REVIEW_STAGES[0].value))
+
+
+def stage_nodes() -> dict[str, Node]:
+    """For each stage: its task, then a switch on the decision: approved goes to the next stage
+    (or ends approved), returned-to-previous to the stage before, rejected and returned end."""
+    stages: dict[str, Node] = {}
+    for stage in REVIEW_STAGES:
+        after = f"after_{stage.value}"
+        stages[stage.value] = (
+            flow.View(not_routed).onCreate(this.task_created).Next(getattr(this, after))
+        )
+        switch = flow.Switch().Case(
+            getattr(this, (next_stage(stage) and next_stage(stage).value) or "approved"),
+            decided(Decision.APPROVE),
+        )
+        if previous := previous_stage(stage):
+            switch = switch.Case(getattr(this, previous.value), decided(Decision.RETURN_PREVIOUS))
+        stages[after] = switch.Case(this.rejected, decided(Decision.REJECT)).Default(this.returned)
+    return stages
+
+
 class ReviewFlow(flow.Flow):
     process_class = ReviewProcess
     task_class = ReviewTask
@@ -36,55 +65,16 @@ class ReviewFlow(flow.Flow):
     process_title = "预算绩效目标审核"
 
     start = flow.StartHandle(this.start_process).Next(this.enter)
-    enter = (
-        flow.Switch()
-        .Case(this.department, enters_at(Stage.DEPARTMENT))
-        .Case(this.finance, enters_at(Stage.FINANCE))
-        .Case(this.performance, enters_at(Stage.PERFORMANCE))
-        .Default(this.unit_head)
-    )
-
-    unit_head = flow.View(not_routed).onCreate(this.task_created).Next(this.after_unit_head)
-    after_unit_head = (
-        flow.Switch()
-        .Case(this.department, decided(Decision.APPROVE))
-        .Case(this.rejected, decided(Decision.REJECT))
-        .Default(this.returned)
-    )
-
-    department = flow.View(not_routed).onCreate(this.task_created).Next(this.after_department)
-    after_department = (
-        flow.Switch()
-        .Case(this.finance, decided(Decision.APPROVE))
-        .Case(this.unit_head, decided(Decision.RETURN_PREVIOUS))
-        .Case(this.rejected, decided(Decision.REJECT))
-        .Default(this.returned)
-    )
-
-    finance = flow.View(not_routed).onCreate(this.task_created).Next(this.after_finance)
-    after_finance = (
-        flow.Switch()
-        .Case(this.performance, decided(Decision.APPROVE))
-        .Case(this.department, decided(Decision.RETURN_PREVIOUS))
-        .Case(this.rejected, decided(Decision.REJECT))
-        .Default(this.returned)
-    )
-
-    performance = flow.View(not_routed).onCreate(this.task_created).Next(this.after_performance)
-    after_performance = (
-        flow.Switch()
-        .Case(this.approved, decided(Decision.APPROVE))
-        .Case(this.finance, decided(Decision.RETURN_PREVIOUS))
-        .Case(this.rejected, decided(Decision.REJECT))
-        .Default(this.returned)
-    )
+    enter = entry_switch()
+    # unit_head, after_unit_head, department, after_department, … built from the stage chain.
+    locals().update(stage_nodes())
 
     approved = flow.End()
     returned = flow.End()
     rejected = flow.End()
 
     def start_process(self, activation, **kwargs):
-        return engine.init_process(activation, **kwargs)
+        return nodes.init_process(activation, **kwargs)
 
     def task_created(self, activation):
-        engine.init_review_task(activation)
+        nodes.init_review_task(activation)

@@ -3,10 +3,16 @@ working-day calendar that set each task's due time."""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.managers import ProcessQuerySet, TaskQuerySet
 from viewflow.workflow.models import Process, Task
+from viewflow.workflow.status import PROCESS, STATUS
 
-from declarations.models import Stage
+from declarations.stages import REVIEW_STAGES, Stage
+
+# A task waits for someone while it is new (in the queue), assigned or started.
+OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 
 class Decision(models.TextChoices):
@@ -14,6 +20,12 @@ class Decision(models.TextChoices):
     RETURN_PREPARER = "return_preparer", _("退回填报单位")
     RETURN_PREVIOUS = "return_previous", _("退回上一环节")
     REJECT = "reject", _("不予通过")
+
+
+class ReviewProcessQuerySet(ProcessQuerySet):
+    def current_for(self, declaration) -> "ReviewProcess | None":
+        """The declaration's round now under review, if any."""
+        return self.filter(declaration=declaration, status=PROCESS.NEW).order_by("-round").first()
 
 
 class ReviewProcess(Process):
@@ -32,6 +44,8 @@ class ReviewProcess(Process):
     )
     decision = models.CharField(_("最近决定"), max_length=16, choices=Decision.choices, blank=True)
 
+    objects = ReviewProcessQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("审核流程")
         verbose_name_plural = _("审核流程")
@@ -40,6 +54,26 @@ class ReviewProcess(Process):
                 fields=["declaration", "round"], name="review_process_one_per_round"
             )
         ]
+
+
+def overdue_condition(now=None) -> models.Q:
+    """Open and past its due time: the one definition of an overdue task."""
+    return models.Q(status__in=OPEN_STATUSES, due_at__lt=now or timezone.now())
+
+
+class ReviewTaskQuerySet(TaskQuerySet):
+    def reviews(self) -> "ReviewTaskQuerySet":
+        """Tasks of the review stages (the flow's other nodes make tasks too)."""
+        return self.filter(stage__in=REVIEW_STAGES, declaration__isnull=False)
+
+    def open(self) -> "ReviewTaskQuerySet":
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, now=None) -> "ReviewTaskQuerySet":
+        return self.filter(overdue_condition(now))
+
+    def not_overdue(self, now=None) -> "ReviewTaskQuerySet":
+        return self.exclude(overdue_condition(now))
 
 
 class ReviewTask(Task):
@@ -71,10 +105,16 @@ class ReviewTask(Task):
     overdue_at = models.DateTimeField(_("已标记逾期"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("已升级至管理员"), null=True, blank=True)
 
+    objects = ReviewTaskQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("审核任务")
         verbose_name_plural = _("审核任务")
         indexes = [models.Index(fields=["candidate_organisation", "candidate_role", "stage"])]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
 
 
 # --- Time limits and the working-day calendar ---------------------------------------------

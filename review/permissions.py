@@ -1,12 +1,69 @@
-"""The one place that decides who may see and do what. Services and selectors both ask here."""
+"""The rulebook: the one place that decides who may see and do what.
 
-from django.core.exceptions import PermissionDenied
+- Scopes (`declaration_scope`, `task_scope`, `audit_scope`, …) filter every list, export and API
+  collection.
+- `access_declaration_by_id` and `access_task_by_id` fetch one object for an action and return
+  the membership that allows it, so that no caller guesses in which role somebody acts. They raise
+  the same NotFound whether the object is missing or hidden.
+- `actions_for` says what a person may do to an object: the pages show those buttons, the API
+  lists them as `allowed_actions`, and the services check the same rules through `require`.
+
+A refusal is recorded here, once, on the actor's own audit trail (never on a declaration the
+actor may not see), and survives the rollback of the change it refused.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.db.models import Q
+from django.http import Http404
 
-from declarations.models import Declaration
-from organisations.models import Membership, Organisation, Role
+from audit.log import record_refusal
+from audit.models import AuditAction
+from declarations.models import EDITABLE_STATUSES, Declaration, DeclarationStatus
+from declarations.stages import REVIEWER_ROLES, Stage, previous_stage, stage_index
+from organisations.models import JURISDICTION_ROLES, Membership, Organisation, Role
+from organisations.selectors import active_memberships, members_with_role
+from review.errors import AlreadyHandled
+from review.models import ReviewProcess, ReviewTask
 
 NOTHING = Q(pk__in=[])
+EVERYTHING = ~NOTHING
+Action = AuditAction  # an action is named as the audit log names it
+
+# Actions on a declaration, and on a review task.
+DECLARATION_ACTIONS = (
+    Action.VIEW,
+    Action.EDIT,
+    Action.SUBMIT,
+    Action.COPY,
+    Action.WITHDRAW,
+    Action.URGE,
+    Action.COMMENT,
+)
+TASK_ACTIONS = (
+    Action.CLAIM,
+    Action.RELEASE,
+    Action.APPROVE,
+    Action.RETURN,
+    Action.REJECT,
+    Action.HAND_OVER,
+    Action.REASSIGN,
+)
+DECIDE = (Action.APPROVE, Action.RETURN, Action.REJECT)
+# Return to the previous stage: a second, narrower right than returning to the preparer.
+RETURN_PREVIOUS = "return_previous"
+# Seeing refused attempts in a declaration's history.
+VIEW_REFUSALS = "view_refusals"
+
+# Where a reviewer's role lets them see declarations: once these have reached their stage.
+REVIEWER_SEES_FROM = {
+    Role.DEPARTMENT_REVIEWER: stage_index(Stage.DEPARTMENT),
+    Role.FINANCE_REVIEWER: stage_index(Stage.FINANCE),
+    Role.PERFORMANCE_REVIEWER: stage_index(Stage.PERFORMANCE),
+}
 
 
 class NotAllowed(PermissionDenied):
@@ -17,154 +74,148 @@ class NotAllowed(PermissionDenied):
         self.message = message
 
 
-def active_memberships(user) -> list[Membership]:
-    """The user's active roles, loaded once per user object."""
-    if not user or not user.is_authenticated:
+class NotFound(Http404):
+    """Missing or hidden: the same answer either way (HTTP 404)."""
+
+    def __init__(self, message: str = "未找到。"):
+        super().__init__(message)
+        self.message = message
+
+
+# --- Who the user is ---------------------------------------------------------------------------
+
+
+def site_administrator() -> Membership:
+    """The grant a superuser acts under: administrator of every jurisdiction (never saved)."""
+    return Membership(role=Role.ADMINISTRATOR, organisation=None, jurisdiction=None)
+
+
+def _memberships(user) -> list[Membership]:
+    if not user or not user.is_authenticated or not user.is_active:
         return []
-    cached = getattr(user, "_active_memberships", None)
-    if cached is None:
-        cached = list(
-            Membership.objects.active()
-            .filter(user=user)
-            .select_related("organisation", "organisation__jurisdiction", "jurisdiction")
-        )
-        user._active_memberships = cached
-    return cached
+    memberships = list(active_memberships(user))
+    if user.is_superuser:
+        memberships.append(site_administrator())
+    return memberships
 
 
-def organisations_where(user, *roles: str) -> list[Organisation]:
-    return [m.organisation for m in active_memberships(user) if m.role in roles and m.organisation]
+def _in_organisation(membership: Membership, *roles: str, organisation_id) -> bool:
+    return membership.role in roles and membership.organisation_id == organisation_id
 
 
-def has_role(user, role: str) -> bool:
-    return any(m.role == role for m in active_memberships(user))
+def _oversees(membership: Membership, jurisdiction_id, *roles: str) -> bool:
+    """An auditor or administrator whose jurisdiction (or all of them) covers this one."""
+    return membership.role in (roles or JURISDICTION_ROLES) and membership.jurisdiction_id in (
+        None,
+        jurisdiction_id,
+    )
+
+
+def units_prepared_by(user) -> list[Organisation]:
+    """The reporting units the user may create declarations for."""
+    return [
+        m.organisation for m in _memberships(user) if m.role == Role.PREPARER and m.organisation
+    ]
+
+
+def unit_to_prepare_for(user, unit_id: int | None) -> Organisation:
+    """The unit a new declaration is for: the one asked for, or the user's only unit. Whether
+    the user may prepare for it is decided when the declaration is created (require_preparer)."""
+    if unit_id is not None:
+        unit = Organisation.objects.filter(pk=unit_id).first()
+        if unit is None:  # the same answer as for a unit the user does not prepare for
+            message = "只有本单位的填报人可以为该单位填报申报表。"
+            _refused(user, Action.CREATE, message, requested={"unit": unit_id})
+            raise NotAllowed(message)
+        return unit
+    units = units_prepared_by(user)
+    if len(units) == 1:
+        return units[0]
+    if not units:
+        message = "只有填报单位的填报人可以新建申报表。"
+        _refused(user, Action.CREATE, message)
+        raise NotAllowed(message)
+    raise ValidationError({"unit": ["您在多个单位任填报人，请指定 unit。"]})
+
+
+def preparer_grant(user, unit: Organisation) -> Membership | None:
+    """The membership that lets the user prepare declarations for this unit."""
+    for membership in _memberships(user):
+        if _in_organisation(membership, Role.PREPARER, organisation_id=unit.pk):
+            return membership
+    return None
+
+
+def home_jurisdiction(user) -> int | None:
+    """The one jurisdiction all the user's roles belong to (None: several, or all)."""
+    jurisdictions = {m.jurisdiction_id for m in _memberships(user)}
+    return jurisdictions.pop() if len(jurisdictions) == 1 else None
+
+
+# --- Scopes ------------------------------------------------------------------------------------
+
+ALL = None  # oversight of every jurisdiction
+
+
+def oversight_jurisdictions(user) -> set[int] | None:
+    """The jurisdictions the user audits or administers: a set, or ALL (None)."""
+    jurisdictions: set[int] = set()
+    for membership in _memberships(user):
+        if membership.role in JURISDICTION_ROLES:
+            if membership.jurisdiction_id is None:
+                return ALL
+            jurisdictions.add(membership.jurisdiction_id)
+    return jurisdictions
+
+
+def is_overseer(user) -> bool:
+    """Auditors and administrators read the audit log and every task of their jurisdictions."""
+    return any(m.role in JURISDICTION_ROLES for m in _memberships(user))
+
+
+def _jurisdiction_filter(jurisdictions: set[int] | None, field: str) -> Q:
+    return EVERYTHING if jurisdictions is ALL else Q(**{f"{field}__in": sorted(jurisdictions)})
 
 
 def _membership_scope(membership: Membership) -> Q:
     """Which declarations one role lets its holder see."""
-    # Reviewers see a declaration once it has reached their stage, and from then on.
-    org = membership.organisation
     if membership.role in (Role.PREPARER, Role.UNIT_HEAD):
-        return Q(reporting_unit=org)
+        return Q(reporting_unit=membership.organisation_id)
     if membership.role == Role.DEPARTMENT_REVIEWER:
-        return Q(reached_stage__gte=2, competent_department=org)
+        return Q(
+            reached_stage__gte=REVIEWER_SEES_FROM[membership.role],
+            competent_department=membership.organisation_id,
+        )
     if membership.role == Role.FINANCE_REVIEWER:
-        return Q(reached_stage__gte=3, competent_department__handled_by=org)
+        return Q(
+            reached_stage__gte=REVIEWER_SEES_FROM[membership.role],
+            competent_department__handled_by=membership.organisation_id,
+        )
     if membership.role == Role.PERFORMANCE_REVIEWER:
-        return Q(reached_stage__gte=4, reporting_unit__jurisdiction=org.jurisdiction_id)
-    if membership.role in (Role.AUDITOR, Role.ADMINISTRATOR):
+        return Q(
+            reached_stage__gte=REVIEWER_SEES_FROM[membership.role],
+            reporting_unit__jurisdiction=membership.organisation.jurisdiction_id,
+        )
+    if membership.role in JURISDICTION_ROLES:
         if membership.jurisdiction_id is None:
-            return ~NOTHING
+            return EVERYTHING
         return Q(reporting_unit__jurisdiction=membership.jurisdiction_id)
     return NOTHING
 
 
 def declaration_scope(user) -> Q:
-    """A filter for every declaration the user may see."""
-    if not user or not user.is_authenticated or not user.is_active:
-        return NOTHING
-    if user.is_superuser:
-        return ~NOTHING
+    """A filter on declarations for every one the user may see."""
     scope = NOTHING
-    for membership in active_memberships(user):
+    for membership in _memberships(user):
         scope |= _membership_scope(membership)
     return scope
-
-
-def can_prepare_for(user, unit: Organisation) -> bool:
-    return any(
-        m.role == Role.PREPARER and m.organisation_id == unit.pk for m in active_memberships(user)
-    )
-
-
-def can_edit_declaration(user, declaration: Declaration) -> bool:
-    return declaration.is_editable and can_prepare_for(user, declaration.reporting_unit)
-
-
-def require_can_prepare_for(user, unit: Organisation) -> None:
-    if not can_prepare_for(user, unit):
-        raise NotAllowed("只有本单位的填报人可以为该单位填报申报表。")
-
-
-def require_can_edit(user, declaration: Declaration) -> None:
-    if not can_prepare_for(user, declaration.reporting_unit):
-        raise NotAllowed("只有本单位的填报人可以修改申报表。")
-    if not declaration.is_editable:
-        raise NotAllowed(f"申报表当前状态为“{declaration.get_status_display()}”，不能修改。")
-
-
-# --- Review tasks ------------------------------------------------------------------------------
-
-STAGE_ROLE = {
-    "unit_head": Role.UNIT_HEAD,
-    "department": Role.DEPARTMENT_REVIEWER,
-    "finance": Role.FINANCE_REVIEWER,
-    "performance": Role.PERFORMANCE_REVIEWER,
-}
-
-
-class ReviewNotConfigured(Exception):
-    """The organisation that should review a stage is missing; an administrator must set it."""
-
-
-def stage_organisation(declaration: Declaration, stage: str) -> Organisation:
-    """The organisation whose members review this declaration at this stage."""
-    unit = declaration.reporting_unit
-    department = declaration.competent_department
-    if stage == "unit_head":
-        return unit
-    if department is None:
-        raise ReviewNotConfigured(f"填报单位“{unit}”没有主管部门，请联系管理员。")
-    if stage == "department":
-        return department
-    if stage == "finance":
-        if department.handled_by is None:
-            raise ReviewNotConfigured(f"主管部门“{department}”未配置对口业务股室，请联系管理员。")
-        return department.handled_by
-    if stage == "performance":
-        section = Organisation.objects.filter(
-            jurisdiction=unit.jurisdiction_id, kind="performance_section", is_active=True
-        ).first()
-        if section is None:
-            raise ReviewNotConfigured(f"{unit.jurisdiction}财政局未设置监督绩效股，请联系管理员。")
-        return section
-    raise ValueError(f"not a review stage: {stage}")
-
-
-def stage_candidates(declaration: Declaration, stage: str) -> tuple[str, Organisation]:
-    return STAGE_ROLE[stage], stage_organisation(declaration, stage)
-
-
-def candidates_for_stage(role: str, organisation: Organisation):
-    """The active users who hold the role in the organisation."""
-    from django.contrib.auth import get_user_model
-
-    return (
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            memberships__is_active=True,
-            memberships__role=role,
-            memberships__organisation=organisation,
-        )
-        .distinct()
-        .order_by("pk")
-    )
-
-
-def is_candidate(user, task) -> bool:
-    """Whether the user holds the role the task's stage needs, in the task's organisation."""
-    return any(
-        m.role == task.candidate_role and m.organisation_id == task.candidate_organisation_id
-        for m in active_memberships(user)
-    )
 
 
 def candidate_task_scope(user) -> Q:
     """A filter on review tasks for those whose queue the user belongs to."""
     scope = NOTHING
-    for membership in active_memberships(user):
-        if membership.role in STAGE_ROLE.values() and membership.organisation_id:
+    for membership in _memberships(user):
+        if membership.role in REVIEWER_ROLES and membership.organisation_id:
             scope |= Q(
                 candidate_role=membership.role,
                 candidate_organisation=membership.organisation_id,
@@ -172,75 +223,371 @@ def candidate_task_scope(user) -> Q:
     return scope
 
 
-def is_administrator_of(user, declaration: Declaration) -> bool:
-    if user.is_superuser:
-        return True
-    return any(
-        m.role == Role.ADMINISTRATOR
-        and m.jurisdiction_id in (None, declaration.reporting_unit.jurisdiction_id)
-        for m in active_memberships(user)
+def oversight_task_scope(user) -> Q:
+    """A filter on review tasks for all those of the jurisdictions the user oversees."""
+    oversight = oversight_jurisdictions(user)
+    if oversight is not ALL and not oversight:
+        return NOTHING
+    return _jurisdiction_filter(oversight, "declaration__reporting_unit__jurisdiction")
+
+
+def task_scope(user) -> Q:
+    """A filter on review tasks for every one the user may see: their queues, their units'
+    declarations, and all tasks of the jurisdictions they oversee."""
+    scope = candidate_task_scope(user) | oversight_task_scope(user)
+    for membership in _memberships(user):
+        if membership.role in (Role.PREPARER, Role.UNIT_HEAD):
+            scope |= Q(declaration__reporting_unit=membership.organisation_id)
+    return scope
+
+
+def audit_scope(user) -> Q:
+    """A filter on audit events: an overseer reads the events of their jurisdictions'
+    declarations and their own people's (every event is stamped with its jurisdiction)."""
+    oversight = oversight_jurisdictions(user)
+    if oversight is not ALL and not oversight:
+        return NOTHING
+    return _jurisdiction_filter(oversight, "jurisdiction")
+
+
+def digest_organisation_scope(user) -> Q:
+    """A filter on organisations for the weekly digests the user may read: those they review or
+    head, and every one of the jurisdictions they oversee."""
+    own = {
+        m.organisation_id
+        for m in _memberships(user)
+        if m.organisation_id and m.role not in (Role.PREPARER, *JURISDICTION_ROLES)
+    }
+    oversight = oversight_jurisdictions(user)
+    return Q(pk__in=sorted(own)) | (
+        _jurisdiction_filter(oversight, "jurisdiction")
+        if oversight is ALL or oversight
+        else NOTHING
     )
 
 
-def is_auditor_of(user, declaration: Declaration) -> bool:
-    return any(
-        m.role == Role.AUDITOR
-        and m.jurisdiction_id in (None, declaration.reporting_unit.jurisdiction_id)
-        for m in active_memberships(user)
-    )
+# --- Rules for one object ---------------------------------------------------------------------
 
 
-def require_can_decide(user, task) -> None:
-    """Approve, return or reject: a candidate of the stage, and the holder if it is claimed."""
-    if not is_candidate(user, task):
-        raise NotAllowed("您不是该环节的审核人，无权处理此任务。")
-    if task.owner_id and task.owner_id != user.pk:
-        raise NotAllowed(
-            f"该任务已由{task.owner.get_full_name() or task.owner}认领，请先由其释放或转交。"
-        )
+@dataclass(frozen=True)
+class Ruling:
+    """What the rulebook says about one action: the membership that allows it, or why not."""
+
+    grant: Membership | None = None
+    refusal: str = ""
+    conflict: str = ""  # allowed in principle, but the object's state says no (HTTP 409)
+    hidden: bool = False  # the user may not even see the object (HTTP 404)
+
+    @property
+    def allowed(self) -> bool:
+        return self.grant is not None
 
 
-def require_can_claim(user, task) -> None:
-    if not is_candidate(user, task):
-        raise NotAllowed("您不是该环节的审核人，无权认领此任务。")
+def _refuse(message: str) -> Ruling:
+    return Ruling(refusal=message)
 
 
-def require_can_release(user, task) -> None:
-    holder = task.owner_id == user.pk and is_candidate(user, task)
-    if not holder and not is_administrator_of(user, task.declaration):
-        raise NotAllowed("只有认领人或管理员可以释放任务。")
+def _first(memberships, test: Callable[[Membership], bool]) -> Membership | None:
+    return next((m for m in memberships if test(m)), None)
 
 
-def require_can_hand_over(user, task, target) -> None:
-    if task.owner_id != user.pk or not is_candidate(user, task):
-        raise NotAllowed("只能移交自己认领的任务。")
-    if not is_candidate(target, task):
-        raise NotAllowed("只能移交给同一组织中具有相同审核角色的同事。")
+HIDDEN_DECLARATION = Ruling(refusal="申报表不存在。", hidden=True)
+HIDDEN_TASK = Ruling(refusal="任务不存在。", hidden=True)
 
 
-def require_can_reassign(user, task, target) -> None:
-    if not is_administrator_of(user, task.declaration):
-        raise NotAllowed("只有管理员可以转交任务。")
-    if not is_candidate(target, task):
-        raise NotAllowed("只能转交给该环节组织中具有相应审核角色的人员。")
-
-
-def require_can_withdraw(user, declaration: Declaration, process) -> None:
-    if process is None or process.submitted_by_id != user.pk:
-        raise NotAllowed("只有提交人可以撤回申报表。")
-
-
-def can_see_task(user, task) -> bool:
-    """Candidates, the holder, the declaring unit's own people, and administrators and
-    auditors of the jurisdiction see a task; nobody else learns that it exists."""
-    # The holder sees it as a candidate: someone who lost the role loses the task with it.
-    unit_id = task.declaration.reporting_unit_id
+def _sees(membership: Membership, declaration: Declaration) -> bool:
+    """Whether this one role lets its holder see the declaration: the scope's own rule."""
     return (
-        is_candidate(user, task)
-        or any(
-            m.role in (Role.PREPARER, Role.UNIT_HEAD) and m.organisation_id == unit_id
-            for m in active_memberships(user)
-        )
-        or is_administrator_of(user, task.declaration)
-        or is_auditor_of(user, task.declaration)
+        Declaration.objects.filter(pk=declaration.pk).filter(_membership_scope(membership)).exists()
     )
+
+
+def _viewer(memberships, declaration: Declaration) -> Membership | None:
+    """The membership through which the user sees the declaration."""
+    return _first(memberships, lambda m: _sees(m, declaration))
+
+
+def _declaration_ruling(user, action: str, declaration: Declaration, memberships=None) -> Ruling:
+    memberships = _memberships(user) if memberships is None else memberships
+    viewer = _viewer(memberships, declaration)
+    if viewer is None:
+        return HIDDEN_DECLARATION
+    if action in (Action.VIEW, Action.EXPORT):
+        return Ruling(viewer)
+    if action == VIEW_REFUSALS:
+        overseer = _first(
+            memberships, lambda m: _oversees(m, declaration.reporting_unit.jurisdiction_id)
+        )
+        return (
+            Ruling(overseer) if overseer else _refuse("只有审计人员和管理员可以查看被拒绝的操作。")
+        )
+    preparer = _first(
+        memberships,
+        lambda m: _in_organisation(m, Role.PREPARER, organisation_id=declaration.reporting_unit_id),
+    )
+    if action == Action.COPY:
+        return Ruling(preparer) if preparer else _refuse("只有本单位的填报人可以复制申报表。")
+    if action in (Action.EDIT, Action.SUBMIT, Action.ATTACH, Action.DETACH):
+        if preparer is None:
+            return _refuse("只有本单位的填报人可以修改草稿或退回的申报表。")
+        if declaration.status not in EDITABLE_STATUSES:
+            return _refuse(f"申报表当前状态为“{declaration.get_status_display()}”，不能修改。")
+        return Ruling(preparer)
+    if action in (Action.WITHDRAW, Action.URGE):
+        return _submitter_ruling(user, action, declaration, memberships)
+    if action == Action.COMMENT:
+        commenter = _first(memberships, lambda m: m.role != Role.AUDITOR and _sees(m, declaration))
+        return Ruling(commenter) if commenter else _refuse("审计人员只能查看，不能评论。")
+    raise ValueError(f"not an action on a declaration: {action}")
+
+
+def _submitter_ruling(user, action: str, declaration: Declaration, memberships) -> Ruling:
+    process = ReviewProcess.objects.current_for(declaration)
+    if declaration.status != DeclarationStatus.SUBMITTED or process is None:
+        return Ruling(
+            conflict="申报表当前不在审核中，无法撤回。"
+            if action == Action.WITHDRAW
+            else "申报表当前不在审核中，没有可催办的环节。"
+        )
+    if process.submitted_by_id != user.pk:
+        return _refuse(
+            "只有提交人可以撤回申报表。" if action == Action.WITHDRAW else "只有提交人可以催办。"
+        )
+    grant = _first(
+        memberships,
+        lambda m: _in_organisation(
+            m, Role.PREPARER, Role.UNIT_HEAD, organisation_id=declaration.reporting_unit_id
+        ),
+    ) or _viewer(memberships, declaration)
+    tasks = ReviewTask.objects.reviews().filter(process=process)
+    if action == Action.WITHDRAW and tasks.filter(status="DONE").exists():
+        return Ruling(conflict="审核人已处理该申报表，不能撤回。")
+    if action == Action.URGE and not tasks.open().exists():
+        return Ruling(conflict="申报表当前不在审核中，没有可催办的环节。")
+    return Ruling(grant)
+
+
+def _candidate(memberships, task: ReviewTask) -> Membership | None:
+    return _first(
+        memberships,
+        lambda m: _in_organisation(
+            m, task.candidate_role, organisation_id=task.candidate_organisation_id
+        ),
+    )
+
+
+def _task_viewer(memberships, task: ReviewTask) -> Membership | None:
+    jurisdiction_id = task.declaration.reporting_unit.jurisdiction_id
+    return _candidate(memberships, task) or _first(
+        memberships,
+        lambda m: (
+            _in_organisation(
+                m, Role.PREPARER, Role.UNIT_HEAD, organisation_id=task.declaration.reporting_unit_id
+            )
+            or _oversees(m, jurisdiction_id)
+        ),
+    )
+
+
+def _holder_name(task: ReviewTask) -> str:
+    return task.owner.get_full_name() or task.owner.get_username()
+
+
+def _task_ruling(user, action: str, task: ReviewTask, memberships=None) -> Ruling:
+    memberships = _memberships(user) if memberships is None else memberships
+    viewer = _task_viewer(memberships, task)
+    if viewer is None:
+        return HIDDEN_TASK
+    if action == Action.VIEW:
+        return Ruling(viewer)
+    if not task.is_open:
+        return Ruling(conflict="该任务已被处理，请刷新查看最新状态。")
+    candidate = _candidate(memberships, task)
+    administrator = _first(
+        memberships,
+        lambda m: _oversees(m, task.declaration.reporting_unit.jurisdiction_id, Role.ADMINISTRATOR),
+    )
+    held_by_user = task.owner_id == user.pk
+    if action == Action.CLAIM:
+        if candidate is None:
+            return _refuse("您不是该环节的审核人，无权认领此任务。")
+        if task.owner_id and not held_by_user:
+            return Ruling(conflict=f"该任务已由{_holder_name(task)}认领。")
+        return Ruling(candidate)
+    if action in (*DECIDE, RETURN_PREVIOUS):
+        if candidate is None:
+            return _refuse("您不是该环节的审核人，无权处理此任务。")
+        if task.owner_id and not held_by_user:
+            return _refuse(f"该任务已由{_holder_name(task)}认领，请先由其释放或转交。")
+        if action == RETURN_PREVIOUS and previous_stage(task.stage) is None:
+            return _refuse("该环节是第一个审核环节，只能退回填报单位。")
+        return Ruling(candidate)
+    if action == Action.RELEASE:
+        if task.owner_id is None:
+            return Ruling(conflict="该任务当前无人认领，无需释放。")
+        if held_by_user and candidate is not None:
+            return Ruling(candidate)
+        return (
+            Ruling(administrator) if administrator else _refuse("只有认领人或管理员可以释放任务。")
+        )
+    if action == Action.HAND_OVER:
+        if held_by_user and candidate is not None:
+            return Ruling(candidate)
+        return _refuse("只能移交自己认领的任务。")
+    if action == Action.REASSIGN:
+        return Ruling(administrator) if administrator else _refuse("只有管理员可以转交任务。")
+    raise ValueError(f"not an action on a task: {action}")
+
+
+def ruling(user, action: str, obj, memberships=None) -> Ruling:
+    """What the rulebook says about `user` doing `action` to a declaration or a review task."""
+    if isinstance(obj, ReviewTask):
+        return _task_ruling(user, action, obj, memberships)
+    return _declaration_ruling(user, action, obj, memberships)
+
+
+def actions_for(user, obj) -> frozenset[str]:
+    """Every action the user may take on this declaration or task right now."""
+    if isinstance(obj, ReviewTask):
+        actions: tuple[str, ...] = (Action.VIEW, *TASK_ACTIONS, RETURN_PREVIOUS)
+    else:
+        actions = (*DECLARATION_ACTIONS, VIEW_REFUSALS)
+    memberships = _memberships(user)
+    return frozenset(
+        str(action) for action in actions if ruling(user, action, obj, memberships).allowed
+    )
+
+
+# --- Enforcing ---------------------------------------------------------------------------------
+
+
+def _refused(user, action: str, message: str, *, obj=None, requested: dict | None = None):
+    """Record the refusal on the actor's own trail. The object, its stage and the role in which
+    the actor sees it only if they may see it (callers pass obj=None when it is hidden); what
+    they asked for always."""
+    declaration, viewer = None, None
+    if obj is not None:
+        if isinstance(obj, ReviewTask):
+            declaration, viewer = obj.declaration, _task_viewer(_memberships(user), obj)
+        else:
+            declaration, viewer = obj, _viewer(_memberships(user), obj)
+    record_refusal(
+        actor=user,
+        action=str(action),
+        reason=message,
+        jurisdiction_id=home_jurisdiction(user),
+        declaration_id=declaration.pk if declaration is not None else None,
+        stage=obj.stage if declaration is not None else "",
+        grant=viewer,
+        details={**(requested or {})},
+    )
+
+
+def require(user, action: str, obj, *, requested: dict | None = None) -> Membership:
+    """The membership that lets the user do this; else the refusal is recorded and raised
+    (NotAllowed, or NotFound when the object is hidden, or AlreadyHandled for a state conflict)."""
+    decision = ruling(user, action, obj)
+    if decision.allowed:
+        return decision.grant
+    if decision.conflict:
+        raise AlreadyHandled(decision.conflict)
+    _refused(
+        user, action, decision.refusal, obj=None if decision.hidden else obj, requested=requested
+    )
+    if decision.hidden:
+        raise NotFound(decision.refusal)
+    raise NotAllowed(decision.refusal)
+
+
+def require_preparer(user, unit: Organisation) -> Membership:
+    """The membership that lets the user prepare declarations for this unit (or a refusal)."""
+    grant = preparer_grant(user, unit)
+    if grant is None:
+        message = "只有本单位的填报人可以为该单位填报申报表。"
+        _refused(user, Action.CREATE, message, requested={"unit": unit.pk})
+        raise NotAllowed(message)
+    return grant
+
+
+def require_colleague(user, action: str, task: ReviewTask, target) -> None:
+    """A task handed over or reassigned goes to an active user who may take it at its stage."""
+    if target is None:
+        message = "找不到要转交的用户。"
+    elif _candidate(_memberships(target), task) is None:
+        message = (
+            "只能移交给同一组织中具有相同审核角色的同事。"
+            if action == Action.HAND_OVER
+            else "只能转交给该环节组织中具有相应审核角色的人员。"
+        )
+    else:
+        return
+    requested = {"to": target.get_username()} if target is not None else {}
+    _refused(user, action, message, obj=task, requested=requested)
+    raise NotAllowed(message)
+
+
+def colleagues_for(task: ReviewTask):
+    """Who may take over the task: the stage's candidates other than its holder."""
+    return members_with_role(task.candidate_role, task.candidate_organisation).exclude(
+        pk=task.owner_id
+    )
+
+
+# --- Fetching one object for an action --------------------------------------------------------
+
+LOCK_TIMEOUT = "5s"
+
+
+def lock_declaration(declaration_id: int) -> Declaration:
+    """Lock the declaration row; every change to it or its tasks happens under this lock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    return Declaration.objects.select_for_update(of=("self",)).with_related().get(pk=declaration_id)
+
+
+def _not_found(user, action: str, kind: str, object_id) -> NotFound:
+    message = "申报表不存在。" if kind == "declaration" else "任务不存在。"
+    _refused(user, action, message, requested={kind: object_id})
+    return NotFound(message)
+
+
+def find_declaration(user, declaration_id, *, action: str = Action.VIEW) -> Declaration:
+    """The declaration if the user may see it; else the same NotFound whether it is missing or
+    hidden, recorded as a refused `action`."""
+    declaration = Declaration.objects.with_related().filter(pk=declaration_id).first()
+    if declaration is None or _viewer(_memberships(user), declaration) is None:
+        raise _not_found(user, action, "declaration", declaration_id)
+    return declaration
+
+
+def access_declaration_by_id(
+    user, declaration_id, *, action: str = Action.VIEW, lock: bool = False
+) -> tuple[Declaration, Membership]:
+    """The declaration and the membership that lets the user do `action` to it. The same
+    NotFound whether it is missing or hidden; with lock=True the row is locked first."""
+    declaration = find_declaration(user, declaration_id, action=action)
+    if lock:
+        declaration = lock_declaration(declaration.pk)
+    return declaration, require(user, action, declaration)
+
+
+def access_task_by_id(
+    user, task_id, *, action: str = Action.VIEW, lock: bool = False
+) -> tuple[ReviewTask, Membership]:
+    """The review task (with its declaration) and the membership that lets the user do `action`
+    to it. With lock=True the declaration is locked first and the task read again under it."""
+    task = (
+        ReviewTask.objects.reviews()
+        .select_related(
+            "declaration__reporting_unit__jurisdiction", "owner", "candidate_organisation"
+        )
+        .filter(pk=task_id)
+        .first()
+    )
+    if task is None or _task_viewer(_memberships(user), task) is None:
+        raise _not_found(user, action, "task", task_id)
+    if lock:
+        task.declaration = lock_declaration(task.declaration_id)
+        task.refresh_from_db(fields=["status", "owner", "assigned", "finished"])
+    return task, require(user, action, task)

@@ -1,10 +1,8 @@
-"""Request middleware of the pages: language, NUL bytes in parameters, refused requests."""
+"""Request middleware of the pages: the language, and NUL bytes in parameters."""
 
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
-
-from review.refusals import audit_refused_request
 
 
 class ChosenLanguageMiddleware(LocaleMiddleware):
@@ -39,16 +37,3 @@ class StripNullCharactersMiddleware:
                     cleaned.setlist(key.replace("\x00", ""), values)
                 setattr(request, name, cleaned)
         return self.get_response(request)
-
-
-class RefusalAuditMiddleware:
-    """Audit 403s and out-of-scope 404s raised by our views (services audit their own)."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
-
-    def process_exception(self, request, exception):
-        audit_refused_request(request, exception)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from declarations.models import Attachment
-from review.drafts import declaration_submit
+from review.services import declaration_submit
 from tests.approvals.helpers import (
     PDF,
     docx_bytes,

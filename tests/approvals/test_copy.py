@@ -7,7 +7,8 @@ import pytest
 
 from declarations.content import content_of
 from declarations.models import Declaration, DeclarationStatus
-from review.drafts import declaration_copy, declaration_submit
+from review.drafts import declaration_copy
+from review.services import declaration_submit
 from tests.approvals.helpers import EZ_PROJECT, NY_GRID, NY_RELOCATION, change_content, edit_url
 from tests.approvals.pages import flash_messages, page_of
 

@@ -5,7 +5,8 @@ from urllib.parse import quote
 
 import pytest
 
-from review.drafts import declaration_copy, declaration_submit
+from review.drafts import declaration_copy
+from review.services import declaration_submit
 from tests.approvals.helpers import (
     EZ_PROJECT,
     NY_GRID,

@@ -38,7 +38,7 @@ def test_running_twice_gives_the_same_rows():
     first = snapshot()
     call_command("load_demo", "--quiet")
     assert snapshot() == first
-    assert len(first["users"]) == 12
+    assert len(first["users"]) == 14
     assert len(first["jurisdictions"]) == 2
 
 
@@ -56,8 +56,21 @@ def test_each_demo_user_has_exactly_its_roles(demo):
 
 
 @pytest.mark.django_db
+def test_each_jurisdiction_has_an_auditor_of_its_own(demo):
+    """ez_auditor and ny_auditor audit one jurisdiction each, read-only, with no organisation."""
+    for username, code in (("ez_auditor", "ezhou"), ("ny_auditor", "nanyue")):
+        (membership,) = Membership.objects.filter(user__username=username)
+        assert (membership.role, membership.organisation, membership.jurisdiction.code) == (
+            Role.AUDITOR,
+            None,
+            code,
+        )
+        assert not demo.user(username).is_staff
+
+
+@pytest.mark.django_db
 def test_every_account_logs_in_with_the_demo_password(client, demo):
-    for username in EXPECTED_ROLES:
+    for username in [*EXPECTED_ROLES, "ez_auditor", "ny_auditor"]:
         assert client.login(username=username, password="Demo@2026"), username
 
 

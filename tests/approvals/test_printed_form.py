@@ -8,8 +8,8 @@ import pytest
 import time_machine
 
 from review import engine
-from review.drafts import declaration_submit
-from review.services import task_approve
+from review.models import ReviewProcess
+from review.services import declaration_submit, task_approve
 from tests.approvals.helpers import EZ_PROJECT, NY_GRID, NY_RELOCATION, SEED_IDS, change_content
 from tests.approvals.pages import page_of, table_cells
 
@@ -280,7 +280,7 @@ def test_review_opinions_print_with_opinion_seal_and_date(client, ez_project, lo
     with time_machine.travel("2022-10-20 10:00 +0800", tick=False):
         declaration_submit(actor=demo.user("ez_preparer"), declaration_id=ez_project.pk)
         for reviewer in ("ez_head", "ez_dept"):
-            task = engine.open_task(engine.current_process(ez_project))
+            task = engine.open_task(ReviewProcess.objects.current_for(ez_project))
             task_approve(actor=demo.user(reviewer), task_id=task.pk, opinion="同意")
 
     login("ez_preparer")

@@ -46,7 +46,7 @@ def build(n: int) -> None:
         services.declaration_save(
             actor=users["ny_preparer"], declaration_id=declaration.pk, content=content
         )
-        services.declaration_submit(actor=users["ny_preparer"], declaration_id=declaration.pk)
+        review.declaration_submit(actor=users["ny_preparer"], declaration_id=declaration.pk)
         for reviewer in ("ny_head", "ny_dept"):
             task = ReviewTask.objects.get(declaration=declaration, status__in=["NEW", "ASSIGNED"])
             review.task_approve(actor=users[reviewer], task_id=task.pk)

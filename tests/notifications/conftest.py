@@ -14,10 +14,10 @@ from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
-from notifications import delivery, digest, services, sweeps
+from notifications import delivery, digest, sweeps
 from organisations.models import Role
 from review import services as review
-from review.drafts import declaration_submit
+from review.services import declaration_submit
 from tests import factories
 from tests.notifications.helpers import (
     NY_DEPARTMENT,
@@ -100,7 +100,7 @@ class Flow:
 
     def urge(self, declaration, username: str | None = None):
         self.commit(
-            services.declaration_urge,
+            review.declaration_urge,
             actor=user(username or preparer_of(declaration)),
             declaration_id=declaration.pk,
         )

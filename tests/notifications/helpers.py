@@ -10,8 +10,7 @@ from django.contrib.auth import get_user_model
 from audit.models import AuditEvent
 from declarations.models import Declaration
 from notifications.models import Channel, Delivery, Notification
-from review import engine
-from review.models import ReviewTask
+from review.models import OPEN_STATUSES, ReviewTask
 
 PASSWORD = "Demo@2026"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -74,7 +73,7 @@ def open_task(declaration: Declaration) -> ReviewTask | None:
     return (
         ReviewTask.objects.filter(
             declaration=declaration,
-            status__in=engine.OPEN_STATUSES,
+            status__in=OPEN_STATUSES,
             stage__in=REVIEW_STAGES,
         )
         .order_by("-pk")

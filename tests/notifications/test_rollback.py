@@ -6,8 +6,8 @@ from django.db import transaction
 
 from declarations.models import DeclarationStatus
 from notifications.models import Delivery, Notification
-from review.drafts import declaration_submit
 from review.models import ReviewTask
+from review.services import declaration_submit
 from tests.notifications.helpers import NY_MOVE, fresh, seed, user
 
 

@@ -7,7 +7,8 @@ import pytest
 from django.core import mail
 
 from audit.models import AuditAction, AuditResult
-from notifications.services import UrgeTooSoon, declaration_urge
+from review.errors import UrgeTooSoon
+from review.services import declaration_urge
 from tests.notifications.helpers import (
     NY_MOVE,
     at,

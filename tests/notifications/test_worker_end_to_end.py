@@ -9,7 +9,7 @@ from django.core import mail
 
 from config.celery import app
 from notifications.models import Delivery, Notification
-from review.drafts import declaration_submit
+from review.services import declaration_submit
 from tests.notifications.helpers import NY_MOVE, seed, user
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]

@@ -11,9 +11,8 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from declarations.models import Declaration, DeclarationStatus, Stage
 from organisations.models import Role
-from review import engine
 from review import services as review
-from review.models import ReviewTask
+from review.models import OPEN_STATUSES, ReviewTask
 from tests import factories
 
 PASSWORD = "Demo@2026"
@@ -112,7 +111,7 @@ def open_task(declaration: Declaration) -> ReviewTask | None:
     """The review task currently waiting on this declaration, if any."""
     return (
         ReviewTask.objects.filter(
-            declaration=declaration, status__in=engine.OPEN_STATUSES, stage__in=REVIEW_STAGES
+            declaration=declaration, status__in=OPEN_STATUSES, stage__in=REVIEW_STAGES
         )
         .order_by("-pk")
         .first()
@@ -122,7 +121,7 @@ def open_task(declaration: Declaration) -> ReviewTask | None:
 def open_tasks(declaration: Declaration) -> list[ReviewTask]:
     return list(
         ReviewTask.objects.filter(
-            declaration=declaration, status__in=engine.OPEN_STATUSES, stage__in=REVIEW_STAGES
+            declaration=declaration, status__in=OPEN_STATUSES, stage__in=REVIEW_STAGES
         )
     )
 
@@ -146,7 +145,7 @@ def cn_date(moment) -> str:
 
 
 def submit(declaration: Declaration) -> Declaration:
-    from review.drafts import declaration_submit
+    from review.services import declaration_submit
 
     declaration_submit(actor=user(people_of(declaration).preparer), declaration_id=declaration.pk)
     return fresh(declaration)

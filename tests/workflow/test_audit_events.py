@@ -19,6 +19,7 @@ from declarations.content import content_digest, content_of
 from declarations.models import DeclarationKind, Stage
 from organisations.models import Role
 from review import drafts as services
+from review import permissions
 from review import services as review
 from tests.workflow.conftest import (
     EZ,
@@ -404,11 +405,11 @@ def test_refused_attempt_is_one_refused_event_with_the_reason(demo):
     declaration = seed(EZ_PROJECT)
     task = advance_to(declaration, Stage.DEPARTMENT)
     before = last_event_pk()
-    with pytest.raises(review.NotAllowed):
+    with pytest.raises(permissions.NotAllowed):
         review.task_approve(actor=user("auditor"), task_id=task.pk)
     event = only_new_event_any(before)
     assert (event.action, event.result, event.actor.username) == ("approve", "refused", "auditor")
-    assert event.role == Role.AUDITOR
+    assert event.role == Role.AUDITOR  # the role in which the auditor sees the declaration
     assert event.declaration_id == declaration.pk
     assert event.stage == Stage.DEPARTMENT
     assert "无权" in event.details["reason"]
@@ -534,21 +535,27 @@ def test_only_workflow_audit_creates_audit_events_in_the_source():
 
 @pytest.mark.django_db
 def test_refused_attempts_are_shown_to_auditors_not_to_the_preparer(client, demo):
-    """Auditors find refused attempts in the audit log (/audit/?result=refused) and in the
-    declaration's history; the preparer's history shows only what happened; reviewers cannot
-    open the audit log."""
+    """Auditors find refused attempts in the audit log (/audit/?result=refused), and in the
+    declaration's history when the actor could see the declaration; an attempt on a declaration
+    the actor may not see stays off that declaration's history. The preparer's history shows
+    only what happened; reviewers cannot open the audit log."""
     declaration = seed(EZ_PROJECT)
     task = advance_to(declaration, Stage.DEPARTMENT)
     login(client, "ny_dept")
     assert client.post(f"/tasks/{task.pk}/approve/", {"opinion": "同意"}).status_code == 404
-    refused = AuditEvent.objects.get(result=AuditResult.REFUSED)
-
+    hidden = AuditEvent.objects.get(result=AuditResult.REFUSED)
+    login(client, "ez_finance")
+    assert client.post(f"/tasks/{task.pk}/approve/", {"opinion": "同意"}).status_code == 404
     login(client, "auditor")
+    assert client.post(f"/tasks/{task.pk}/approve/", {"opinion": "同意"}).status_code == 403
+    visible = AuditEvent.objects.get(result=AuditResult.REFUSED, actor__username="auditor")
+
     log = client.get("/audit/", {"result": "refused"})
     assert log.status_code == 200
-    assert f"<td>{refused.pk}</td>" in log.content.decode()
+    assert f"<td>{hidden.pk}</td>" in log.content.decode()
+    assert f"<td>{visible.pk}</td>" in log.content.decode()
     history = client.get(f"/declarations/{declaration.pk}/history/").content.decode()
-    assert "被拒绝" in history
+    assert history.count("被拒绝") == 1
 
     login(client, EZ.preparer)
     history = client.get(f"/declarations/{declaration.pk}/history/").content.decode()

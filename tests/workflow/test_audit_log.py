@@ -19,6 +19,7 @@ from django.db import DatabaseError, connection, transaction
 from audit.log import GENESIS, verify_audit, write_checkpoint
 from audit.models import AuditCheckpoint, AuditEvent, AuditResult, ChainHead
 from declarations.models import Stage
+from review import permissions
 from review import services as review
 from tests.workflow.conftest import (
     EZ,
@@ -43,7 +44,7 @@ def history(demo, second_dept):
     declaration = seed(EZ_PROJECT)
     task = advance_to(declaration, Stage.DEPARTMENT)
     review.task_claim(actor=user("ez_dept"), task_id=task.pk)
-    with pytest.raises(review.NotAllowed):
+    with pytest.raises(permissions.NotAllowed):
         review.task_approve(actor=user("auditor"), task_id=task.pk)
     review.task_return(actor=user("ez_dept"), task_id=task.pk, opinion="请补充依据")
     review.declaration_comment(
@@ -132,8 +133,11 @@ def test_each_declaration_has_its_own_gapless_chain(history):
         assert event.prev_hash == previous.hash
     head = ChainHead.objects.get(chain=f"declaration:{history.pk}")
     assert (head.seq, head.hash) == (events[-1].seq, events[-1].hash)
-    refused = [e for e in events if e.result == AuditResult.REFUSED]
-    assert refused, "refused attempts belong to the declaration's chain"
+    # A refused attempt is on its actor's chain, so nobody can grow a declaration's chain by
+    # being refused on it.
+    assert not [e for e in events if e.result == AuditResult.REFUSED]
+    (refused,) = AuditEvent.objects.filter(result=AuditResult.REFUSED)
+    assert (refused.chain, refused.declaration_id) == (f"actor:{refused.actor_id}", history.pk)
 
 
 # --- Tampering is detected ---------------------------------------------------------------------
@@ -154,7 +158,7 @@ ALTERATIONS = {
 def test_verify_audit_names_an_altered_row(history, capsys, field):
     """Changing any recorded fact of an event (here: a refused approval, or the department's
     return) makes verify_audit exit 1 naming that event."""
-    events = chain_events(history)
+    events = chain_events(history) + list(AuditEvent.objects.filter(result="refused"))
     target = next(
         e for e in events if (e.result == "refused" if field == "result" else e.action == "return")
     )

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from audit.log import verify_audit
 from audit.models import AuditAction, AuditEvent, AuditResult
 from declarations.models import DeclarationStatus, Stage
+from review import errors, permissions
 from review import services as review
 from tests.workflow.conftest import (
     EZ_PROJECT,
@@ -84,7 +85,7 @@ def test_two_approvals_of_one_task_at_once_exactly_one_succeeds(demo, second_dep
     )
     _, loser = winner_and_loser(results)
     error, elapsed = loser[1], loser[2]
-    assert isinstance(error, review.AlreadyHandled), repr(error)
+    assert isinstance(error, errors.AlreadyHandled), repr(error)
     assert "已被处理" in error.message
     assert elapsed < 1.0, f"the loser waited {elapsed:.2f}s"
 
@@ -109,7 +110,7 @@ def test_two_claims_at_once_one_reviewer_gets_the_task(demo, second_dept):
         *[lambda actor=actor: review.task_claim(actor=actor, task_id=task.pk) for actor in actors]
     )
     winner, loser = winner_and_loser(results)
-    assert isinstance(loser[1], review.AlreadyHandled), repr(loser[1])
+    assert isinstance(loser[1], errors.AlreadyHandled), repr(loser[1])
     assert loser[2] < 1.0
     task.refresh_from_db()
     assert task.owner_id == winner[1].owner_id
@@ -130,7 +131,7 @@ def test_withdraw_and_unit_head_approval_at_once_leave_a_consistent_state(demo):
     )
     winner_and_loser(results)
     loser = next(r for r in results if r[0] == "error")
-    assert isinstance(loser[1], review.AlreadyHandled), repr(loser[1])
+    assert isinstance(loser[1], errors.AlreadyHandled), repr(loser[1])
     assert loser[2] < 1.0
 
     declaration = fresh(declaration)
@@ -156,7 +157,7 @@ def test_a_locked_declaration_does_not_hold_up_another_declaration(demo):
 
     def hold_lock():
         with transaction.atomic():
-            review.lock_declaration(locked.pk)
+            permissions.lock_declaration(locked.pk)
             holding.set()
             release.wait(timeout=4)
 

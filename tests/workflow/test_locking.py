@@ -19,7 +19,7 @@ LOCK = re.compile(r'FROM "approvals_declaration".*FOR UPDATE', re.IGNORECASE | r
 
 
 def _submit(ctx):
-    services.declaration_submit(actor=user(EZ.preparer), declaration_id=ctx["declaration"].pk)
+    review.declaration_submit(actor=user(EZ.preparer), declaration_id=ctx["declaration"].pk)
 
 
 def _edit(ctx):

@@ -9,7 +9,7 @@ from audit.models import AuditAction, AuditEvent, AuditResult
 from declarations.content import content_digest
 from declarations.models import DeclarationStatus, Stage
 from organisations.models import Jurisdiction
-from review import drafts as services
+from review import errors
 from review import services as review
 from review.models import ReviewProcess, ReviewTask
 from review.permissions import NotAllowed
@@ -121,7 +121,7 @@ def test_return_and_reject_require_an_opinion(client, demo, action):
     task = advance_to(declaration, Stage.DEPARTMENT)
     before = last_event_pk()
     service = review.task_return if action == "return" else review.task_reject
-    with pytest.raises(review.OpinionRequired):
+    with pytest.raises(errors.OpinionRequired):
         service(actor=user(EZ.reviewers[Stage.DEPARTMENT]), task_id=task.pk, opinion="  ")
 
     login(client, EZ.reviewers[Stage.DEPARTMENT])
@@ -306,11 +306,11 @@ def test_reject_ends_the_review_as_rejected(client, demo, stage):
     assert not declaration.stamps.filter(stage=stage).exists()
 
     with pytest.raises(NotAllowed):
-        services.declaration_submit(actor=user(people.preparer), declaration_id=declaration.pk)
+        review.declaration_submit(actor=user(people.preparer), declaration_id=declaration.pk)
     login(client, people.preparer)
     assert client.post(f"/declarations/{declaration.pk}/submit/").status_code == 403
     assert client.get(f"/declarations/{declaration.pk}/edit/").status_code == 403
-    with pytest.raises(review.AlreadyHandled):
+    with pytest.raises(errors.AlreadyHandled):
         review.task_approve(actor=user(people.reviewers[stage]), task_id=task.pk)
     assert fresh(declaration).status == DeclarationStatus.REJECTED
     assert ReviewProcess.objects.filter(declaration=declaration).count() == 1
@@ -341,7 +341,7 @@ def test_withdraw_before_the_unit_head_acts(client, demo):
     assert task.pk not in {
         int(pk) for pk in re.findall(r'href="/tasks/(\d+)/"', page_text(client.get("/tasks/")))
     }
-    with pytest.raises(review.AlreadyHandled):
+    with pytest.raises(errors.AlreadyHandled):
         review.task_approve(actor=user(EZ.reviewers[Stage.UNIT_HEAD]), task_id=task.pk)
     assert not declaration.stamps.filter(stage=Stage.UNIT_HEAD).exists()
 
@@ -355,7 +355,7 @@ def test_withdraw_is_refused_once_the_unit_head_has_acted(client, demo):
     """After the unit head approved, withdrawing is refused and nothing changes."""
     declaration = seed(EZ_PROJECT)
     advance_to(declaration, Stage.DEPARTMENT)
-    with pytest.raises(review.AlreadyHandled):
+    with pytest.raises(errors.AlreadyHandled):
         review.declaration_withdraw(actor=user(EZ.preparer), declaration_id=declaration.pk)
     login(client, EZ.preparer)
     response = client.post(
@@ -408,7 +408,7 @@ def test_administrator_reassigns_a_task_with_a_reason(client, demo, second_dept,
     assert response.status_code == 302
     task.refresh_from_db()
     assert task.owner_id == (user("ez_dept").pk if claimed else None)
-    with pytest.raises(review.OpinionRequired):
+    with pytest.raises(errors.OpinionRequired):
         review.task_reassign(
             actor=user("admin"), task_id=task.pk, to_user_id=second_dept.pk, reason=" "
         )

@@ -1,17 +1,24 @@
 """The happy path: each seed declaration goes from draft to approved through the web pages,
 collecting five stamps (submission and four review stages) that the printed form shows."""
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from viewflow.workflow.status import PROCESS, STATUS
 
 from audit.models import AuditAction, AuditEvent, AuditResult
 from declarations.content import content_digest
 from declarations.models import DeclarationStatus, Stage
+from review import errors
+from review import services as review
 from review.models import ReviewProcess, ReviewTask
+from review.permissions import NotAllowed
 from tests.workflow.conftest import (
     REVIEW_STAGES,
     SEED_NAMES,
     STALE_MARK,
+    approve_to_end,
     cn_date,
     fresh,
     login,
@@ -21,6 +28,7 @@ from tests.workflow.conftest import (
     page_text,
     people_of,
     seed,
+    submit,
     task_ids_on_page,
     user,
 )
@@ -171,12 +179,9 @@ def test_approve_without_opinion_stamps_the_default_opinion(client, demo):
 def test_every_stage_task_goes_to_the_right_reviewer_and_no_one_else(demo):
     """At each stage exactly one open task exists, for the stage's role in the organisation that
     reviews this declaration; the previous task is done."""
-    from review import drafts as services
-    from review import services as review
-
     declaration = seed(SEED_NAMES[1])
     people = people_of(declaration)
-    services.declaration_submit(actor=user(people.preparer), declaration_id=declaration.pk)
+    review.declaration_submit(actor=user(people.preparer), declaration_id=declaration.pk)
     expected_org = {
         Stage.UNIT_HEAD: people.unit,
         Stage.DEPARTMENT: people.department,
@@ -201,11 +206,6 @@ def test_every_stage_task_goes_to_the_right_reviewer_and_no_one_else(demo):
 def test_approved_declaration_is_locked_for_everyone(client, demo):
     """Once approved nothing can change it: no edit, no resubmission, no withdrawal, and the
     finished tasks cannot be decided again."""
-    from review import drafts as services
-    from review import services as review
-    from review.permissions import NotAllowed
-    from tests.workflow.conftest import approve_to_end, submit
-
     declaration = seed(SEED_NAMES[0])
     people = people_of(declaration)
     declaration = approve_to_end(submit(declaration))
@@ -213,11 +213,11 @@ def test_approved_declaration_is_locked_for_everyone(client, demo):
     last = ReviewTask.objects.filter(declaration=declaration, stage=Stage.PERFORMANCE).get()
 
     with pytest.raises(NotAllowed):
-        services.declaration_submit(actor=user(people.preparer), declaration_id=declaration.pk)
-    with pytest.raises(review.AlreadyHandled) as handled:
+        review.declaration_submit(actor=user(people.preparer), declaration_id=declaration.pk)
+    with pytest.raises(errors.AlreadyHandled) as handled:
         review.task_approve(actor=user(people.reviewers[Stage.PERFORMANCE]), task_id=last.pk)
     assert "已被处理" in handled.value.message
-    with pytest.raises((review.AlreadyHandled, NotAllowed)):
+    with pytest.raises((errors.AlreadyHandled, NotAllowed)):
         review.declaration_withdraw(actor=user(people.preparer), declaration_id=declaration.pk)
 
     login(client, people.preparer)
@@ -231,17 +231,10 @@ def test_approved_declaration_is_locked_for_everyone(client, demo):
 def test_printed_dates_are_the_local_date_of_the_stamp(client, demo):
     """A stamp made at 01:30 Beijing time (17:30 UTC the day before) is dated with the local
     day on the printed form: 2026年11月22日, not the 21st."""
-    from datetime import UTC, datetime
-
-    import time_machine
-
-    from review import drafts as services
-    from review import services as review
-
     declaration = seed(SEED_NAMES[2])
     people = people_of(declaration)
     with time_machine.travel(datetime(2026, 11, 21, 17, 30, tzinfo=UTC), tick=True):
-        services.declaration_submit(actor=user(people.preparer), declaration_id=declaration.pk)
+        review.declaration_submit(actor=user(people.preparer), declaration_id=declaration.pk)
         review.task_approve(
             actor=user(people.reviewers[Stage.UNIT_HEAD]), task_id=open_task(declaration).pk
         )

@@ -9,11 +9,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from audit.models import AuditEvent, AuditResult
 from declarations.models import Stage
-from organisations.models import Membership, Organisation, OrganisationKind, Role
+from organisations.models import Jurisdiction, Membership, Organisation, OrganisationKind, Role
+from review import errors
 from review import services as review
 from review.models import ReviewTask
 from review.permissions import NotAllowed
-from review.workflow_selectors import TASK_VIEWS
+from review.selectors import TASK_VIEWS
 from tests import factories
 from tests.workflow.conftest import (
     EZ,
@@ -88,17 +89,26 @@ def _snapshot(task: ReviewTask):
     )
 
 
-def _assert_refusal_audited(before: int, *, action: str, actor: str, declaration, stage: str):
-    """Exactly one event since `before`: the refused attempt, naming actor, action, declaration."""
+def _assert_refusal_audited(
+    before: int, *, action: str, actor: str, declaration, stage: str, hidden: bool = False
+):
+    """Exactly one event since `before`: the refused attempt, on the actor's own chain and in
+    the actor's jurisdiction. What the actor may not see (hidden: a 404) is not recorded:
+    neither the declaration nor its stage, only the id they asked for."""
     events = list(AuditEvent.objects.filter(pk__gt=before))
     assert len(events) == 1, [(e.action, e.result) for e in events]
     event = events[0]
     assert event.result == AuditResult.REFUSED
     assert event.action == action
     assert event.actor.username == actor
-    assert event.declaration_id == declaration.pk
-    assert event.stage == stage
+    assert event.chain == f"actor:{event.actor_id}"
     assert event.details.get("reason")
+    if hidden:
+        assert (event.declaration_id, event.stage) == (None, "")
+        assert set(event.details) - {"reason"} <= {"task", "declaration"}
+        assert declaration.pk in event.details.values() or event.details.get("task")
+    else:
+        assert (event.declaration_id, event.stage) == (declaration.pk, stage)
 
 
 # --- Services ----------------------------------------------------------------------------------
@@ -120,7 +130,12 @@ def test_services_hide_tasks_outside_the_actors_scope(demo, other_ez_unit_head, 
         _call_service(action, user(actor), task)
     assert _snapshot(task) == before_state
     _assert_refusal_audited(
-        before, action=action, actor=actor, declaration=declaration, stage=Stage.DEPARTMENT
+        before,
+        action=action,
+        actor=actor,
+        declaration=declaration,
+        stage=Stage.DEPARTMENT,
+        hidden=True,
     )
 
 
@@ -175,7 +190,7 @@ def test_claiming_a_task_someone_else_claimed_is_already_handled(demo, second_de
     declaration = seed(EZ_PROJECT)
     task = advance_to(declaration, Stage.DEPARTMENT)
     review.task_claim(actor=user("ez_dept"), task_id=task.pk)
-    with pytest.raises(review.AlreadyHandled):
+    with pytest.raises(errors.AlreadyHandled):
         review.task_claim(actor=user("ez_dept2"), task_id=task.pk)
     task.refresh_from_db()
     assert task.owner.username == "ez_dept"
@@ -238,7 +253,12 @@ def test_task_views_refuse_and_audit(
     assert response.status_code == status
     assert _snapshot(task) == before_state
     _assert_refusal_audited(
-        before, action=action, actor=actor, declaration=declaration, stage=stage
+        before,
+        action=action,
+        actor=actor,
+        declaration=declaration,
+        stage=stage,
+        hidden=status == 404,
     )
 
 
@@ -325,7 +345,9 @@ def test_declaration_actions_outside_the_scope_are_404_and_audited(client, demo,
     assert [(e.action, e.result, e.actor.username) for e in events] == [
         (action, AuditResult.REFUSED, "ny_preparer")
     ]
-    assert events[0].declaration_id == declaration.pk
+    # Nothing about a declaration ny_preparer may not see: only the id asked for.
+    assert (events[0].declaration_id, events[0].stage) == (None, "")
+    assert events[0].details["declaration"] == declaration.pk
 
 
 WRONG_ROLE_POSTS = [
@@ -525,22 +547,17 @@ def test_auditor_and_administrator_see_every_task_read_only(client, tasks_everyw
 
 @pytest.fixture
 def nanyue_overseers(demo):
-    """An auditor and an administrator whose roles cover 南岳区 only."""
-    from organisations.models import Jurisdiction
-
+    """An auditor (of the demo data) and an administrator whose roles cover 南岳区 only."""
     nanyue = Jurisdiction.objects.get(code="nanyue")
-    users = {}
-    for username, role in (("ny_auditor", Role.AUDITOR), ("ny_admin", Role.ADMINISTRATOR)):
-        membership = factories.MembershipFactory(
-            user=factories.UserFactory(username=username),
-            role=role,
-            organisation=None,
-            jurisdiction=nanyue,
-        )
-        membership.user.set_password(PASSWORD)
-        membership.user.save()
-        users[username] = membership.user
-    return users
+    membership = factories.MembershipFactory(
+        user=factories.UserFactory(username="ny_admin"),
+        role=Role.ADMINISTRATOR,
+        organisation=None,
+        jurisdiction=nanyue,
+    )
+    membership.user.set_password(PASSWORD)
+    membership.user.save()
+    return {"ny_auditor": user("ny_auditor"), "ny_admin": membership.user}
 
 
 @pytest.mark.django_db
@@ -579,6 +596,7 @@ def test_jurisdiction_overseers_see_nothing_of_another_jurisdiction(
             actor=username,
             declaration=ez_declaration,
             stage=Stage.DEPARTMENT,
+            hidden=True,
         )
 
     audit = page_text(client.get("/audit/"))

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.http import require_POST
 
@@ -18,27 +19,15 @@ from declarations.attachments import max_bytes
 from declarations.content import content_of
 from declarations.ids import parse_id
 from declarations.layout import printed_form
-from declarations.models import Declaration, DeclarationStatus, Stage
+from declarations.models import DeclarationStatus
+from declarations.stages import Stage
 from declarations.validation import validate_for_submit
-from notifications.services import UrgeTooSoon, declaration_urge
 from organisations.models import Organisation
-from review import drafts as services
-from review import engine, selectors
-from review.permissions import (
-    NotAllowed,
-    can_edit_declaration,
-    can_prepare_for,
-    is_administrator_of,
-    is_auditor_of,
-)
-from review.refusals import audit_refused_request
-from review.services import (
-    AlreadyHandled,
-    OpinionRequired,
-    declaration_comment,
-    declaration_withdraw,
-)
-from review.workflow_selectors import declaration_history, stamps_for
+from review import drafts, engine, permissions, selectors, services
+from review.errors import ServiceError, StaleDeclaration, SubmitRejected
+from review.filters import DeclarationFilter
+from review.models import ReviewProcess
+from review.permissions import Action, NotAllowed, access_declaration_by_id, actions_for
 from web.forms import AttachmentForm, EditForms, NewDeclarationForm
 
 PAGE_SIZE = 50
@@ -49,16 +38,16 @@ def refused(request, message: str, status: int = 403):
 
 
 def service_errors(view):
-    """Turn the services' refusals into 403 pages and conflicts into a flash message."""
+    """Turn the rulebook's refusals into 403 pages (it has recorded them already) and the
+    services' own errors (conflicts, missing opinions, urging too soon) into a flash message."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
         except NotAllowed as refusal:
-            audit_refused_request(request, refusal)
             return refused(request, refusal.message)
-        except (AlreadyHandled, OpinionRequired) as problem:
+        except ServiceError as problem:
             messages.error(request, problem.message)
             return redirect(request.META.get("HTTP_REFERER") or reverse("approvals:home"))
 
@@ -71,13 +60,11 @@ def service_errors(view):
 @login_required
 def home(request):
     memberships = request.user.memberships.active().select_related("organisation", "jurisdiction")
-    from review.workflow_selectors import tasks_for
-
     context = {
         "memberships": memberships,
-        "inbox_count": tasks_for(request.user, view="inbox").count(),
-        "queue_count": tasks_for(request.user, view="queue").count(),
-        "can_prepare": bool(selectors.units_prepared_by(request.user)),
+        "inbox_count": selectors.tasks_for(request.user, view="inbox").count(),
+        "queue_count": selectors.tasks_for(request.user, view="queue").count(),
+        "can_prepare": bool(permissions.units_prepared_by(request.user)),
         "recent": selectors.declarations_visible_to(request.user)[:10],
     }
     return render(request, "approvals/home.html", context)
@@ -86,27 +73,11 @@ def home(request):
 # --- Lists -------------------------------------------------------------------------------------
 
 
-def _list_filters(request) -> dict:
-    def integer(name):
-        return parse_id(request.GET.get(name))
-
-    return {
-        "year": integer("year"),
-        "status": request.GET.get("status")
-        if request.GET.get("status") in DeclarationStatus.values
-        else None,
-        "stage": request.GET.get("stage") if request.GET.get("stage") in Stage.values else None,
-        "unit": integer("unit"),
-        "search": request.GET.get("q", "").strip() or None,
-    }
-
-
 @login_required
 def declaration_list(request):
     visible = selectors.declarations_visible_to(request.user)
-    filters = _list_filters(request)
-    declarations = selectors.filter_declarations(visible, **filters)
-    page = Paginator(declarations, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = DeclarationFilter(request.GET, queryset=visible)
+    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     years = visible.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
     units = Organisation.objects.filter(pk__in=visible.values("reporting_unit")).order_by("name")
     query = request.GET.copy()
@@ -116,23 +87,21 @@ def declaration_list(request):
         "approvals/declaration_list.html",
         {
             "page": page,
-            "filters": filters,
+            "filters": filters.form.cleaned_data,
             "years": years,
             "units": units,
             "statuses": DeclarationStatus.choices,
             "stages": Stage.choices,
             "query": query.urlencode(),
-            "can_prepare": bool(selectors.units_prepared_by(request.user)),
+            "can_prepare": bool(permissions.units_prepared_by(request.user)),
         },
     )
 
 
 @login_required
 def declaration_list_export(request):
-    filters = _list_filters(request)
-    declarations = selectors.filter_declarations(
-        selectors.declarations_visible_to(request.user), **filters
-    )
+    visible = selectors.declarations_visible_to(request.user)
+    declarations = DeclarationFilter(request.GET, queryset=visible).qs
     return exports.xlsx_response(exports.declarations_workbook(declarations), "申报表清单.xlsx")
 
 
@@ -143,19 +112,17 @@ def declaration_list_export(request):
 @service_errors
 def declaration_new(request):
     units = Organisation.objects.filter(
-        pk__in=[u.pk for u in selectors.units_prepared_by(request.user)]
+        pk__in=[u.pk for u in permissions.units_prepared_by(request.user)]
     )
     if not units:
         return refused(request, "只有填报单位的填报人可以新建申报表。")
-    from django.utils import timezone
-
     form = NewDeclarationForm(
         request.POST or None,
         units=units,
         initial={"fiscal_year": timezone.localdate().year + 1, "unit": units.first()},
     )
     if request.method == "POST" and form.is_valid():
-        declaration = services.declaration_create(
+        declaration = drafts.declaration_create(
             actor=request.user,
             unit=form.cleaned_data["unit"],
             fiscal_year=form.cleaned_data["fiscal_year"],
@@ -172,7 +139,7 @@ def declaration_new(request):
 @service_errors
 def declaration_copy(request, pk):
     try:
-        copy = services.declaration_copy(
+        copy = drafts.declaration_copy(
             actor=request.user, source_id=pk, fiscal_year=parse_id(request.POST.get("fiscal_year"))
         )
     except ValidationError as problem:
@@ -185,27 +152,16 @@ def declaration_copy(request, pk):
 # --- Detail, edit, submit ------------------------------------------------------------------------
 
 
-def _actions(user, declaration: Declaration) -> dict:
-    process = engine.current_process(declaration)
-    task = engine.open_task(process) if process else None
-    submitter = bool(
-        process
-        and process.submitted_by_id == user.pk
-        and declaration.status == DeclarationStatus.SUBMITTED
-    )
-    return {
-        "can_edit": can_edit_declaration(user, declaration),
-        "can_copy": can_prepare_for(user, declaration.reporting_unit),
-        "can_urge": submitter and task is not None,
-        "can_withdraw": submitter and not engine.stage_has_acted(process),
-        "open_task": task,
-        "is_auditor": is_auditor_of(user, declaration) or is_administrator_of(user, declaration),
-    }
+def _declaration(request, pk, action: str = Action.VIEW):
+    declaration, _grant = access_declaration_by_id(request.user, pk, action=action)
+    return declaration
 
 
 @login_required
 def declaration_detail(request, pk):
-    declaration = selectors.declaration_for(request.user, pk)
+    declaration = _declaration(request, pk)
+    process = ReviewProcess.objects.current_for(declaration)
+    actions = actions_for(request.user, declaration)
     return render(
         request,
         "approvals/declaration_detail.html",
@@ -214,8 +170,14 @@ def declaration_detail(request, pk):
             "form": printed_form(declaration),
             "attachments": declaration.attachments.all(),
             "attachment_form": AttachmentForm(),
-            "history": declaration_history(request.user, declaration)[:20],
-            **_actions(request.user, declaration),
+            "history": selectors.declaration_history(request.user, declaration)[:20],
+            "actions": actions,
+            "can_edit": Action.EDIT in actions,
+            "can_copy": Action.COPY in actions,
+            "can_urge": Action.URGE in actions,
+            "can_withdraw": Action.WITHDRAW in actions,
+            "can_comment": Action.COMMENT in actions,
+            "open_task": engine.open_task(process) if process else None,
         },
     )
 
@@ -252,19 +214,15 @@ def _current_forms(declaration):
 @login_required
 @service_errors
 def declaration_edit(request, pk):
-    declaration = selectors.declaration_for(request.user, pk)
-    if (
-        request.method == "POST"
-        and not declaration.is_editable
-        and can_prepare_for(request.user, declaration.reporting_unit)
-    ):
-        return _too_late_to_edit(request, declaration)
-    if not can_edit_declaration(request.user, declaration):
-        raise NotAllowed(
-            "只有本单位的填报人可以修改草稿或退回的申报表。"
-            if declaration.is_editable
-            else f"申报表当前状态为“{declaration.get_status_display()}”，不能修改。"
-        )
+    declaration = permissions.find_declaration(request.user, pk, action=Action.EDIT)
+    try:
+        permissions.require(request.user, Action.EDIT, declaration)
+    except NotAllowed as refusal:
+        if request.method == "POST" and permissions.preparer_grant(
+            request.user, declaration.reporting_unit
+        ):
+            return _too_late_to_edit(request, declaration, refusal)
+        raise
     if request.method == "GET":
         if declaration.pending_input:
             messages.warning(request, "以下是上次未能保存的输入（格式有误），请修正后保存。")
@@ -272,15 +230,15 @@ def declaration_edit(request, pk):
     return _save_and_act(request, declaration)
 
 
-def _too_late_to_edit(request, declaration):
-    """The declaration was submitted while this preparer was editing: refuse the save, but show
-    everything they typed so that nothing is lost (they can copy it into a later revision)."""
-    refusal = NotAllowed(
+def _too_late_to_edit(request, declaration, refusal: NotAllowed):
+    """The declaration was submitted while this preparer was editing: the save is refused, but
+    everything they typed is shown again so that nothing is lost (they can copy it into a later
+    revision)."""
+    messages.error(
+        request,
         f"申报表已{declaration.get_status_display()}，不能再修改。"
-        "以下是您刚才输入但未保存的内容，请复制留存，退回修改后可再填入。"
+        "以下是您刚才输入但未保存的内容，请复制留存，退回修改后可再填入。",
     )
-    audit_refused_request(request, refusal)
-    messages.error(request, refusal.message)
     forms = EditForms(declaration, data=request.POST)
     forms.is_valid()
     return _edit_page(request, declaration, forms, status=409)
@@ -294,7 +252,7 @@ def _save_and_act(request, declaration):
     action = request.POST.get("action", "save")
     forms = EditForms(declaration, data=request.POST)
     if not forms.is_valid():
-        services.declaration_stash_input(
+        drafts.declaration_stash_input(
             actor=request.user, declaration_id=declaration.pk, raw={"data": _raw_post(request)}
         )
         messages.error(
@@ -304,14 +262,14 @@ def _save_and_act(request, declaration):
         return _edit_page(request, declaration, forms, status=400)
     version = request.POST.get("version", "")
     try:
-        declaration = services.declaration_save(
+        declaration = drafts.declaration_save(
             actor=request.user,
             declaration_id=declaration.pk,
             content=forms.content(),
             expected_version=parse_id(version),
         )
-    except services.StaleDeclaration as stale:
-        services.declaration_stash_input(
+    except StaleDeclaration as stale:
+        drafts.declaration_stash_input(
             actor=request.user, declaration_id=declaration.pk, raw={"data": _raw_post(request)}
         )
         messages.error(request, str(stale))
@@ -343,7 +301,7 @@ def _check(request, declaration):
 def _submit(request, declaration):
     try:
         services.declaration_submit(actor=request.user, declaration_id=declaration.pk)
-    except services.SubmitRejected as rejected:
+    except SubmitRejected as rejected:
         messages.error(request, f"未能提交：有 {rejected.errors.count} 处需要修改，见下方标注。")
         return _edit_page(
             request,
@@ -360,15 +318,14 @@ def _submit(request, declaration):
 @require_POST
 @service_errors
 def declaration_submit(request, pk):
-    declaration = selectors.declaration_for(request.user, pk)
-    return _submit(request, declaration)
+    return _submit(request, _declaration(request, pk, Action.SUBMIT))
 
 
 @login_required
 @require_POST
 @service_errors
 def declaration_discard(request, pk):
-    services.declaration_discard_stash(actor=request.user, declaration_id=pk)
+    drafts.declaration_discard_stash(actor=request.user, declaration_id=pk)
     messages.info(request, "已放弃未保存的输入，显示上次保存的草稿。")
     return redirect("approvals:declaration_edit", pk=pk)
 
@@ -377,7 +334,7 @@ def declaration_discard(request, pk):
 @require_POST
 @service_errors
 def declaration_withdraw_view(request, pk):
-    declaration_withdraw(actor=request.user, declaration_id=pk)
+    services.declaration_withdraw(actor=request.user, declaration_id=pk)
     messages.success(request, "已撤回，可以修改后重新提交。")
     return redirect("approvals:declaration_detail", pk=pk)
 
@@ -386,11 +343,7 @@ def declaration_withdraw_view(request, pk):
 @require_POST
 @service_errors
 def declaration_urge_view(request, pk):
-    try:
-        declaration_urge(actor=request.user, declaration_id=pk)
-    except UrgeTooSoon as too_soon:
-        messages.error(request, too_soon.message)
-        return redirect("approvals:declaration_detail", pk=pk)
+    services.declaration_urge(actor=request.user, declaration_id=pk)
     messages.success(request, "已催办，当前环节的审核人会收到通知。")
     return redirect("approvals:declaration_detail", pk=pk)
 
@@ -399,7 +352,9 @@ def declaration_urge_view(request, pk):
 @require_POST
 @service_errors
 def declaration_comment_view(request, pk):
-    declaration_comment(actor=request.user, declaration_id=pk, text=request.POST.get("text", ""))
+    services.declaration_comment(
+        actor=request.user, declaration_id=pk, text=request.POST.get("text", "")
+    )
     messages.success(request, "评论已记录。")
     return redirect("approvals:declaration_detail", pk=pk)
 
@@ -409,7 +364,7 @@ def declaration_comment_view(request, pk):
 
 @login_required
 def declaration_print(request, pk):
-    declaration = selectors.declaration_for(request.user, pk)
+    declaration = _declaration(request, pk)
     return render(
         request,
         "approvals/declaration_print.html",
@@ -419,21 +374,21 @@ def declaration_print(request, pk):
 
 @login_required
 def declaration_export(request, pk):
-    declaration = selectors.declaration_for(request.user, pk)
+    declaration = _declaration(request, pk, Action.EXPORT)
     filename = f"{declaration.fiscal_year}-{declaration.name or declaration.pk}.xlsx"
     return exports.xlsx_response(exports.declaration_workbook(declaration), filename)
 
 
 @login_required
 def declaration_history_view(request, pk):
-    declaration = selectors.declaration_for(request.user, pk)
+    declaration = _declaration(request, pk)
     return render(
         request,
         "approvals/declaration_history.html",
         {
             "declaration": declaration,
-            "events": declaration_history(request.user, declaration),
-            "stamps": stamps_for(declaration),
+            "events": selectors.declaration_history(request.user, declaration),
+            "stamps": selectors.stamps_for(declaration),
         },
     )
 
@@ -445,13 +400,13 @@ def declaration_history_view(request, pk):
 @require_POST
 @service_errors
 def attachment_upload(request, pk):
-    declaration = selectors.declaration_for(request.user, pk)
+    declaration = permissions.find_declaration(request.user, pk, action=Action.ATTACH)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, "请选择要上传的文件。")
         return redirect("approvals:declaration_edit", pk=declaration.pk)
     try:
-        services.attachment_add(
+        drafts.attachment_add(
             actor=request.user,
             declaration_id=declaration.pk,
             upload=form.cleaned_data["file"],
@@ -466,7 +421,7 @@ def attachment_upload(request, pk):
 
 @login_required
 def attachment_download(request, pk, attachment_id):
-    declaration = selectors.declaration_for(request.user, pk)
+    declaration = _declaration(request, pk)
     attachment = declaration.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404("附件不存在。")
@@ -484,6 +439,6 @@ def attachment_download(request, pk, attachment_id):
 @require_POST
 @service_errors
 def attachment_delete(request, pk, attachment_id):
-    services.attachment_remove(actor=request.user, declaration_id=pk, attachment_id=attachment_id)
+    drafts.attachment_remove(actor=request.user, declaration_id=pk, attachment_id=attachment_id)
     messages.success(request, "附件已删除。")
     return redirect("approvals:declaration_edit", pk=pk)

@@ -1,0 +1,104 @@
+"""One FilterSet per list, shared by its page, its export and its API collection: declarations,
+review tasks and audit events. Where the page and the API grew different parameter names, both
+spellings work (`q` and `search`; `from`/`to` dates and `since`/`until` times)."""
+
+from datetime import UTC, datetime, time
+
+import django_filters
+from django.utils import timezone
+
+from audit.models import AuditAction, AuditEvent, AuditResult
+from declarations.ids import MAX_ID
+from declarations.models import Declaration, DeclarationStatus
+from declarations.stages import Stage
+from review.models import ReviewTask
+
+
+class DeclarationFilter(django_filters.FilterSet):
+    year = django_filters.NumberFilter(
+        field_name="fiscal_year", help_text="年度", min_value=0, max_value=9999
+    )
+    unit = django_filters.NumberFilter(
+        field_name="reporting_unit", help_text="填报单位编号", min_value=1, max_value=MAX_ID
+    )
+    status = django_filters.ChoiceFilter(choices=DeclarationStatus.choices, help_text="状态")
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, help_text="当前环节")
+    search = django_filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="名称")
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="名称")
+
+    class Meta:
+        model = Declaration
+        fields = ["year", "unit", "status", "stage", "search", "q"]
+
+
+class TaskFilter(django_filters.FilterSet):
+    """Filters on a list of review tasks (whose tasks: review.selectors.tasks_for)."""
+
+    status = django_filters.ChoiceFilter(
+        choices=[("open", "待办"), ("done", "已办")],
+        method="filter_status",
+        help_text="open 或 done",
+    )
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", help_text="只看逾期（true）或未逾期（false）"
+    )
+    q = django_filters.CharFilter(
+        field_name="declaration__name", lookup_expr="icontains", help_text="申报表名称"
+    )
+
+    class Meta:
+        model = ReviewTask
+        fields = ["status", "overdue", "q"]
+
+    def filter_status(self, queryset, name, value):
+        return queryset  # open or done decides whose tasks are listed: tasks_for(view=...)
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.overdue() if value else queryset.not_overdue()
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 time with any offset, compared in UTC (the database refuses odd offsets)."""
+
+    def filter(self, qs, value):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return super().filter(qs, value)
+
+
+class LocalDayFilter(django_filters.DateFilter):
+    """A calendar day in local time: from its first moment, or up to its last with end=True."""
+
+    def __init__(self, *args, end: bool = False, **kwargs):
+        self.end = end
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        moment = timezone.make_aware(datetime.combine(value, time.max if self.end else time.min))
+        return super().filter(qs, moment)
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    declaration = django_filters.NumberFilter(
+        field_name="declaration_id", min_value=1, max_value=MAX_ID, help_text="申报表编号"
+    )
+    actor = django_filters.CharFilter(field_name="actor__username", help_text="操作人用户名")
+    action = django_filters.ChoiceFilter(choices=AuditAction.choices, help_text="动作")
+    result = django_filters.ChoiceFilter(choices=AuditResult.choices, help_text="结果")
+    since = UtcDateTimeFilter(field_name="at", lookup_expr="gte", help_text="起始时间（含）")
+    until = UtcDateTimeFilter(field_name="at", lookup_expr="lte", help_text="截止时间（含）")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["declaration", "actor", "action", "result", "since", "until"]
+
+
+# `from` and `to` (the page's dates) cannot be attribute names: `from` is a Python keyword.
+AuditEventFilter.base_filters["from"] = LocalDayFilter(
+    field_name="at", lookup_expr="gte", help_text="起始日期（含）"
+)
+AuditEventFilter.base_filters["to"] = LocalDayFilter(
+    field_name="at", lookup_expr="lte", end=True, help_text="截止日期（含）"
+)
