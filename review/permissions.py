@@ -452,6 +452,9 @@ def actions_for(user, obj) -> frozenset[str]:
         actions: tuple[str, ...] = (Action.VIEW, *TASK_ACTIONS, RETURN_PREVIOUS)
     else:
         actions = (*DECLARATION_ACTIONS, VIEW_REFUSALS)
+    if isinstance(obj, ReviewTask) and obj.owner_id:
+        # Claiming a task one holds already is harmless (the service does nothing), not an offer.
+        actions = tuple(action for action in actions if action != Action.CLAIM)
     memberships = _memberships(user)
     return frozenset(
         str(action) for action in actions if ruling(user, action, obj, memberships).allowed

@@ -1,0 +1,146 @@
+"""Who reads which audit events, and in which role a refusal or a comment is recorded.
+
+An auditor of one jurisdiction sees the events of that jurisdiction's declarations and its own
+people's refusals, and nothing of another jurisdiction: not its declarations' ids, stages or
+names, whether through the audit page, the API's list and detail, or a declaration's history."""
+
+import re
+
+import pytest
+from django.http import Http404
+from rest_framework.test import APIClient
+
+from audit.models import AuditEvent, AuditResult
+from declarations.stages import Stage
+from organisations.models import Jurisdiction, Membership, Role
+from review import services as review
+from tests.api.helpers import all_pages
+from tests.workflow.conftest import (
+    EZ_PROJECT,
+    NY_GRID,
+    NY_MOVE,
+    advance_to,
+    login,
+    page_text,
+    seed,
+    user,
+)
+
+
+@pytest.fixture
+def both_jurisdictions_busy(demo):
+    """Work and refusals in both jurisdictions: each side's reviewers try the other side's tasks
+    (404, recorded on their own trail), an auditor tries to approve (403)."""
+    ez_task = advance_to(seed(EZ_PROJECT), Stage.DEPARTMENT)
+    ny_task = advance_to(seed(NY_MOVE), Stage.FINANCE)
+    advance_to(seed(NY_GRID), Stage.DEPARTMENT)
+    for actor, task in (("ny_dept", ez_task), ("ez_dept", ny_task), ("ny_perf", ez_task)):
+        with pytest.raises(Http404):
+            review.task_claim(actor=user(actor), task_id=task.pk)
+    review.declaration_comment(
+        actor=user("ny_preparer"), declaration_id=ny_task.declaration_id, text="请尽快审核"
+    )
+    return {"ez": ez_task.declaration, "ny": ny_task.declaration}
+
+
+def _ids_on(html: str) -> set[int]:
+    return {int(pk) for pk in re.findall(r"<td>(\d+)</td>", html)}
+
+
+def _events_of(code: str) -> set[int]:
+    return set(AuditEvent.objects.filter(jurisdiction__code=code).values_list("pk", flat=True))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("auditor", "own", "other"),
+    [("ez_auditor", "ezhou", "nanyue"), ("ny_auditor", "nanyue", "ezhou")],
+)
+def test_an_auditor_of_one_jurisdiction_sees_only_its_events(
+    client, both_jurisdictions_busy, auditor, own, other
+):
+    own_events, other_events = _events_of(own), _events_of(other)
+    assert own_events
+    assert other_events
+    other_declarations = set(
+        AuditEvent.objects.filter(jurisdiction__code=other)
+        .exclude(declaration=None)
+        .values_list("declaration_id", flat=True)
+    )
+
+    api = APIClient()
+    api.force_authenticate(user(auditor))
+    listed = all_pages(api, "/api/audit/events/")
+    assert {e["id"] for e in listed} == own_events
+    assert not {e["declaration"] for e in listed} & other_declarations
+    for pk in sorted(other_events)[:5]:
+        assert api.get(f"/api/audit/events/{pk}/").status_code == 404
+    for declaration_id in other_declarations:
+        assert all_pages(api, "/api/audit/events/", {"declaration": declaration_id}) == []
+        assert api.get(f"/api/declarations/{declaration_id}/history/").status_code == 404
+
+    # The auditor's own tries at the other jurisdiction's histories were refused, and recorded
+    # on the auditor's trail, in their own jurisdiction.
+    tries = AuditEvent.objects.filter(actor__username=auditor, result=AuditResult.REFUSED)
+    assert {(e.action, e.jurisdiction.code, e.declaration_id) for e in tries} == {
+        ("view", own, None)
+    }
+    own_events = _events_of(own)
+
+    login(client, auditor)
+    shown = set()
+    page = 1
+    while True:
+        response = client.get("/audit/", {"page": page})
+        assert response.status_code == 200
+        text = page_text(response)
+        shown |= _ids_on(text)
+        if "下一页" not in text:
+            break
+        page += 1
+    assert shown == own_events
+    for declaration_id in other_declarations:
+        assert client.get(f"/declarations/{declaration_id}/history/").status_code == 404
+        assert not _ids_on(page_text(client.get("/audit/", {"declaration": declaration_id})))
+
+
+@pytest.mark.django_db
+def test_refusals_belong_to_the_actors_jurisdiction_and_name_nothing_of_the_other(
+    both_jurisdictions_busy,
+):
+    """南岳's reviewers refused on 鄂州's task: their refusals are 南岳's, with no 鄂州 declaration,
+    stage, role or organisation in them; only the task id they asked for."""
+    ez_task_ids = set(both_jurisdictions_busy["ez"].review_tasks.values_list("pk", flat=True))
+    refusals = AuditEvent.objects.filter(
+        result=AuditResult.REFUSED, actor__username__startswith="ny_"
+    )
+    assert refusals.count() == 2
+    for event in refusals:
+        assert event.jurisdiction.code == "nanyue"
+        assert (event.declaration_id, event.stage, event.role, event.organisation_name) == (
+            None,
+            "",
+            "",
+            "",
+        )
+        assert event.chain == f"actor:{event.actor_id}"
+        assert event.details["task"] in ez_task_ids
+
+
+@pytest.mark.django_db
+def test_a_reviewer_who_is_also_an_auditor_comments_as_the_reviewer(demo):
+    """The acting role comes from the membership that allows the act, not the first one by
+    name: ez_dept, also an auditor of 鄂州, comments as the department's reviewer."""
+    declaration = seed(EZ_PROJECT)
+    advance_to(declaration, Stage.DEPARTMENT)
+    dept = user("ez_dept")
+    Membership.objects.create(
+        user=dept, role=Role.AUDITOR, jurisdiction=Jurisdiction.objects.get(code="ezhou")
+    )
+    review.declaration_comment(actor=user("ez_dept"), declaration_id=declaration.pk, text="已阅")
+    event = AuditEvent.objects.filter(action="comment").get()
+    assert (event.role, event.organisation_name, event.opinion) == (
+        Role.DEPARTMENT_REVIEWER,
+        "中共鄂州市委政法委员会",
+        "已阅",
+    )
