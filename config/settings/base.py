@@ -58,6 +58,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# viewflow is the flow engine only: its pages are not routed, and without AUTOREGISTER it adds
+# no middleware of its own (its Turbo middleware turned a form's 200 answer into 422).
+VIEWFLOW = {"AUTOREGISTER": False}
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 

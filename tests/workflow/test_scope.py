@@ -3,6 +3,7 @@ services refuse (NotAllowed → 403, Http404 → 404), our views refuse, viewflo
 exist, and every refused attempt is in the audit log with result "refused"."""
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -393,48 +394,6 @@ def test_declaration_actions_by_the_wrong_role_are_403_and_audited(
 
 # --- viewflow's own URLs are not routed ----------------------------------------------------------
 
-VIEWFLOW_URLS = [
-    "/workflow/",
-    "/workflow/flows/",
-    "/flows/",
-    "/flows/reviewflow/",
-    "/inbox/",
-    "/queue/",
-    "/archive/",
-    "/tasks/{task}/execute/",
-    "/tasks/{task}/assign/",
-    "/tasks/{task}/unassign/",
-    "/tasks/{task}/undo/",
-    "/tasks/{task}/cancel/",
-    "/tasks/{task}/revive/",
-    "/workflow/approval_workflow/review/{task}/",
-    "/workflow/approval_workflow/reviewflow/{process}/",
-    "/workflow/approval_workflow/reviewflow/{process}/unit_head/{task}/",
-    "/workflow/approval_workflow/reviewflow/{process}/unit_head/{task}/execute/",
-    "/approval_workflow/reviewflow/",
-    "/approval_workflow/reviewflow/{process}/unit_head/{task}/assign/",
-    "/reviewflow/{process}/unit_head/{task}/execute/",
-    "/process/{process}/",
-]
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("method", ["get", "post"])
-@pytest.mark.parametrize("username", ["admin", "ez_head"])
-@pytest.mark.parametrize("url", VIEWFLOW_URLS)
-def test_viewflow_urls_are_404(client, demo, url, username, method):
-    """viewflow's frontend is not routed: every viewflow-style URL is 404, even for a superuser
-    or the task's holder, and nothing happens to the task."""
-    declaration = seed(EZ_PROJECT)
-    task = advance_to(declaration, Stage.UNIT_HEAD)
-    state = _snapshot(task)
-    login(client, username)
-    path = url.format(task=task.pk, process=task.process_id)
-    response = getattr(client, method)(path)
-    assert response.status_code == 404, (path, response.status_code)
-    assert _snapshot(task) == state
-
-
 def _callbacks(patterns, prefix=""):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
@@ -443,15 +402,18 @@ def _callbacks(patterns, prefix=""):
             yield prefix + str(pattern.pattern), pattern.callback
 
 
-def test_no_viewflow_workflow_view_is_routed():
-    """No URL of the project resolves to a view of viewflow.workflow (its flow and task views)."""
+def test_viewflow_is_only_the_engine():
+    """viewflow drives the flow and nothing else: no URL of the project resolves to a viewflow
+    view (its frontend, flow and task pages), and its middlewares are not installed
+    (VIEWFLOW AUTOREGISTER is off), so every page and action goes through our views."""
     routed = [
         (route, f"{callback.__module__}.{getattr(callback, '__qualname__', callback)}")
         for route, callback in _callbacks(get_resolver().url_patterns)
     ]
     assert routed
-    offending = [(r, name) for r, name in routed if name.startswith("viewflow.workflow")]
+    offending = [(r, name) for r, name in routed if name.startswith("viewflow")]
     assert offending == []
+    assert not [m for m in settings.MIDDLEWARE if m.startswith("viewflow")]
 
 
 # --- Task lists --------------------------------------------------------------------------------
