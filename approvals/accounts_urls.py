@@ -30,7 +30,11 @@ urlpatterns = [
     ),
     path(
         "password_reset/",
-        auth_views.PasswordResetView.as_view(template_name=f"{TEMPLATES}/password_reset_form.html"),
+        auth_views.PasswordResetView.as_view(
+            template_name=f"{TEMPLATES}/password_reset_form.html",
+            email_template_name=f"{TEMPLATES}/password_reset_email.txt",
+            subject_template_name=f"{TEMPLATES}/password_reset_subject.txt",
+        ),
         name="password_reset",
     ),
     path(
