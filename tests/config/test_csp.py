@@ -15,7 +15,7 @@ from django.test import Client, RequestFactory
 from django.views import defaults
 
 from approvals import review
-from approvals.models import Declaration
+from approvals.models import Declaration, Organisation
 from approvals.services import declaration_submit
 from tests.approvals.helpers import EZ_PROJECT, NY_GRID, PASSWORD
 from tests.factories import DemoData
@@ -144,12 +144,14 @@ def walk(demo):
         "in_review": ez_project,
         "draft": Declaration.objects.get(name=NY_GRID),
         "task": task,
+        "organisation": Organisation.objects.order_by("pk").first(),
     }
 
 
 def pages(walk) -> dict[str, str | None]:
     """Every page of the site, with the role that must see it (None: everyone may)."""
     in_review, draft, task = walk["in_review"].pk, walk["draft"].pk, walk["task"].pk
+    organisation = walk["organisation"].pk
     return {
         "/": None,
         "/declarations/": None,
@@ -168,7 +170,7 @@ def pages(walk) -> dict[str, str | None]:
         "/accounts/password_change/": None,
         "/admin/": "admin",
         "/admin/approvals/organisation/": "admin",
-        "/admin/approvals/organisation/1/change/": "admin",
+        f"/admin/approvals/organisation/{organisation}/change/": "admin",
         "/admin/approval_workflow/auditevent/": "admin",
         "/admin/django_celery_beat/periodictask/add/": "admin",
         "/api/docs/": None,
