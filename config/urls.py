@@ -2,9 +2,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, register_converter
-from viewflow.contrib.auth import AuthViewset
 
-from approvals.auth import LoginView
 from config.converters import IdConverter
 from config.health import healthz
 
@@ -14,10 +12,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("approvals.api.urls")),
-    path(
-        "accounts/",
-        AuthViewset(with_profile_view=False, login_view=LoginView.as_view()).urls,
-    ),
+    path("accounts/", include("approvals.accounts_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("workflow.urls")),
     path("", include("notifications.urls")),
