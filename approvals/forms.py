@@ -21,10 +21,17 @@ from approvals.models import (
     Operator,
 )
 from approvals.models.declarations import LEVEL2_PARENT
-from approvals.validation import field_label
+from approvals.validation import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    field_label,
+    validate_period_date,
+)
 
 BLANK = [("", "—")]
 MONEY_ATTRS = {"inputmode": "decimal", "class": "num", "autocomplete": "off"}
+DATE_ATTRS = {"type": "date", "min": f"{EARLIEST_YEAR}-01-01", "max": f"{LATEST_YEAR}-12-31"}
+PERIOD_FIELDS = ("period_start", "period_end")
 
 # Fields each kind of form shows, in the order of the paper form.
 FIELDS_BY_KIND = {
@@ -64,8 +71,8 @@ class DeclarationForm(forms.ModelForm):
         model = Declaration
         fields = DECLARATION_FIELDS
         widgets = {
-            "period_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "period_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "period_start": forms.DateInput(attrs=DATE_ATTRS, format="%Y-%m-%d"),
+            "period_end": forms.DateInput(attrs=DATE_ATTRS, format="%Y-%m-%d"),
             "budget": forms.TextInput(attrs=MONEY_ATTRS),
             "fiscal_year": forms.NumberInput(attrs={"min": 2000, "max": 2100}),
             "summary": forms.Textarea(attrs={"rows": 3}),
@@ -83,6 +90,8 @@ class DeclarationForm(forms.ModelForm):
                 del self.fields[name]
         for name, field in self.fields.items():
             field.required = name == "fiscal_year"
+            if name in PERIOD_FIELDS:
+                field.validators.append(validate_period_date)
         if "budget" in self.fields:
             self.fields["budget"].error_messages["invalid"] = "预算请填写数字（万元）。"
             if self.instance.budget is not None:

@@ -3,7 +3,7 @@ reassign, hand over, comment. Each checks the right, locks the declaration, chan
 audits and notifies on commit."""
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,14 +21,13 @@ from approvals.permissions import (
     require_can_withdraw,
     stage_organisation,
 )
-from approvals.selectors import declaration_for
+from approvals.selectors import bound_lock_wait, declaration_for
 from approvals.services import Acting, acting_for_unit, refusals_audited
 from notifications.events import publish
 from workflow import engine
 from workflow.audit import record_event
 from workflow.models import AuditAction, Decision, ReviewTask
 
-LOCK_TIMEOUT = "5s"
 DEFAULT_APPROVE_OPINION = "同意"
 
 
@@ -48,9 +47,7 @@ class OpinionRequired(Exception):
 
 def lock_declaration(pk: int) -> Declaration:
     """Lock the declaration row; every change to it or its tasks happens under this lock."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    bound_lock_wait()
     return Declaration.objects.select_for_update(of=("self",)).with_related().get(pk=pk)
 
 

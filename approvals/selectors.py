@@ -1,5 +1,7 @@
 """Scoped reads: every list, page, export and API endpoint gets declarations from here."""
 
+from django.conf import settings
+from django.db import connection
 from django.http import Http404
 
 from approvals.models import Declaration, Organisation, Role
@@ -12,10 +14,21 @@ def declarations_visible_to(user) -> DeclarationQuerySet:
     return Declaration.objects.filter(declaration_scope(user)).with_related()
 
 
+def bound_lock_wait() -> None:
+    """Wait at most DATABASE_LOCK_TIMEOUT for row locks in this transaction (PostgreSQL; SQLite
+    has its busy timeout); past it the request answers 503 with Retry-After (config.busy)."""
+    if connection.vendor != "postgresql":
+        return
+    milliseconds = max(1, round(settings.DATABASE_LOCK_TIMEOUT * 1000))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{milliseconds}ms"])
+
+
 def declaration_for(user, pk, *, lock: bool = False) -> Declaration:
     """One declaration the user may see; 404 whether it is missing or outside their scope."""
     queryset = declarations_visible_to(user)
     if lock:
+        bound_lock_wait()
         queryset = queryset.select_for_update(of=("self",))
     try:
         return queryset.get(pk=pk)

@@ -5,6 +5,7 @@ it, writes the audit event(s) and schedules side effects on commit. A refused at
 audited after its transaction has rolled back, so the refusal itself is never lost.
 """
 
+import calendar
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from approvals.permissions import (
     require_can_prepare_for,
 )
 from approvals.selectors import declaration_for
-from approvals.validation import SubmitErrors, validate_for_submit
+from approvals.validation import SubmitErrors, is_reasonable_year, validate_for_submit
 from workflow.audit import record_event
 from workflow.models import AuditAction, AuditResult
 
@@ -184,7 +185,7 @@ def declaration_copy(*, actor, source_id: int, fiscal_year: int | None = None) -
         source = declaration_for(actor, source_id)
         require_can_prepare_for(actor, source.reporting_unit)
         year = fiscal_year or source.fiscal_year + 1
-        if not 2000 <= year <= 2100:
+        if not is_reasonable_year(year):
             raise ValidationError("年度须在 2000 至 2100 之间。")
         duplicate = Declaration.objects.filter(
             reporting_unit=source.reporting_unit, fiscal_year=year, name=source.name
@@ -220,12 +221,12 @@ def declaration_copy(*, actor, source_id: int, fiscal_year: int | None = None) -
 
 
 def _shift_years(value, years: int):
-    if value is None or years == 0:
-        return value
-    try:
-        return value.replace(year=value.year + years)
-    except ValueError:  # 29 February into a common year
-        return value.replace(year=value.year + years, day=28)
+    """The same day `years` later (28 February for 29 February in a common year); None when
+    that year lies outside those a period may cover, so the copy asks for the date again."""
+    if value is None or not is_reasonable_year(value.year + years):
+        return None
+    year = value.year + years
+    return value.replace(year=year, day=min(value.day, calendar.monthrange(year, value.month)[1]))
 
 
 # --- Editing ---------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from approvals.models import (
     Stage,
     Stamp,
 )
+from approvals.validation import validate_period_date
 from notifications.models import Notification
 from workflow.models import AuditAction, AuditEvent, AuditResult, ReviewTask
 
@@ -113,8 +114,12 @@ class DeclarationSerializer(serializers.Serializer):
     nature = serializers.ChoiceField(
         choices=BLANK_CHOICE + Nature.choices, allow_blank=True, default=""
     )
-    period_start = serializers.DateField(allow_null=True, required=False)
-    period_end = serializers.DateField(allow_null=True, required=False)
+    period_start = serializers.DateField(
+        allow_null=True, required=False, validators=[validate_period_date]
+    )
+    period_end = serializers.DateField(
+        allow_null=True, required=False, validators=[validate_period_date]
+    )
     unit_head_name = serializers.CharField(max_length=50, allow_blank=True, required=False)
     owner = serializers.CharField(max_length=50, allow_blank=True, default="")
     contact_name = serializers.CharField(max_length=50, allow_blank=True, required=False)

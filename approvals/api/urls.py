@@ -6,6 +6,9 @@ from approvals.api import views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+# JSON is the only format: suffixed routes (history.json) reached actions that take no `format`
+# argument (a 500); without them such a path is one more unknown path, a JSON 404.
+router.include_format_suffixes = False
 router.register("declarations", views.DeclarationViewSet, basename="declaration")
 router.register("tasks", views.TaskViewSet, basename="task")
 router.register("audit/events", views.AuditEventViewSet, basename="audit-event")

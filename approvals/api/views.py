@@ -46,7 +46,9 @@ XLSX_RESPONSE = OpenApiResponse(response=OpenApiTypes.BINARY, description="Excel
 @permission_classes([AllowAny])
 @authentication_classes([])
 def not_found(request, *args, **kwargs):
-    return Response({"detail": "未找到。"}, status=status.HTTP_404_NOT_FOUND)
+    return Response(
+        {"detail": "接口地址不存在，请核对请求的 URL。"}, status=status.HTTP_404_NOT_FOUND
+    )
 
 
 ID_LOOKUP = ID_PATTERN

@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "workflow.middleware.AuditContextMiddleware",
     "workflow.middleware.RefusalAuditMiddleware",
+    "config.busy.DatabaseBusyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -87,6 +88,19 @@ DATABASES = {
 # must stay in the audit log although the request that made it fails.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Seconds a request waits for a lock (a declaration's row on PostgreSQL, the write lock on
+# SQLite) before it answers 503 with Retry-After (config.busy).
+DATABASE_LOCK_TIMEOUT = env.float("DATABASE_LOCK_TIMEOUT", default=5.0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves many threads at once. WAL lets readers run beside the one
+    # writer; IMMEDIATE takes the write lock when a transaction begins, since a transaction that
+    # read first and then writes cannot wait for the lock and fails at once; the timeout makes
+    # a writer wait its turn instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        init_command="PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL",
+        transaction_mode="IMMEDIATE",
+        timeout=DATABASE_LOCK_TIMEOUT,
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: Redis when REDIS_URL is set, otherwise per-process memory ----------------------
@@ -198,6 +212,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "approvals.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "approvals.api.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "approvals.api.schema.AutoSchema",
