@@ -28,13 +28,13 @@ from rest_framework.views import APIView
 
 from approvals import exports, login_throttle, review, selectors, services
 from approvals.api import serializers as s
+from approvals.auth import login_attempt_for
 from approvals.models import Declaration, DeclarationStatus, Organisation, Stage
 from approvals.permissions import NotAllowed
 from config.converters import ID_PATTERN, MAX_ID_DIGITS
 from notifications import services as notification_services
 from notifications.models import Notification
 from workflow import selectors as task_selectors
-from workflow.middleware import client_ip
 from workflow.models import AuditAction, AuditEvent
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -73,13 +73,12 @@ class TokenView(APIView):
         form = s.TokenRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         username = form.validated_data["username"]
-        address = client_ip(request) or "unknown"
-        login_throttle.check(username, address)
+        attempt = login_attempt_for(request, username)
         user = authenticate(request, username=username, password=form.validated_data["password"])
         if user is None or not user.is_active:
-            login_throttle.record_failure(username, address)
+            login_throttle.login_failure_record(attempt=attempt)
             raise serializers.ValidationError({"non_field_errors": ["用户名或密码不正确。"]})
-        login_throttle.record_success(username, address)
+        login_throttle.login_success_record(attempt=attempt, user_id=user.pk)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

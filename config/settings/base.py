@@ -194,8 +194,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
 }
-# Failed logins (page and token): per address, per account and address, and per account from
-# addresses that never logged in to it successfully, so an attacker cannot lock a user out.
+# Failed logins (page and token), see approvals/login_throttle.py: a browser or address that has
+# logged in to an account is held only to its own failures on it, so no one can lock a user out.
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
 LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = env.int(
