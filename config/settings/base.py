@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Before approvals, whose admin module takes knox's English token admin away.
+    "knox",
     # approvals first, so that our templates (error pages) win over viewflow's.
     "approvals",
     "guardian",
@@ -33,7 +35,6 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_filters",
     "rest_framework",
-    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     # After viewflow: workflow's admin replaces viewflow's process and task admin pages.

@@ -332,3 +332,11 @@ def test_token_operations_answer_as_documented(demo):
     head.post("/api/auth/logout-all/", status=200)
     head.get("/api/auth/tokens/", status=401)
     conformance.assert_clean()
+
+
+def test_the_admin_has_no_english_token_pages(demo):
+    """knox's own token admin (English, with a form to make tokens by hand) is not offered."""
+    admin = Client()
+    admin.force_login(user("admin"))
+    assert admin.get("/admin/knox/authtoken/").status_code == 404
+    assert "knox" not in admin.get("/admin/").content.decode().lower()
