@@ -70,7 +70,7 @@ class Counter:
 
     def window(self) -> tuple[str, int]:
         """The current window's cache key and the epoch second at which it ends."""
-        length = settings.LOGIN_FAILURE_WINDOW_SECONDS
+        length = max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS)
         # Windows are staggered per counter so that they do not all reopen at the same second.
         offset = zlib.crc32(self.base.encode()) % length
         now = int(timezone.now().timestamp())
@@ -85,8 +85,8 @@ class LoginAttempt:
     username: str
     address: str
     user_id: int | None
+    # Most specific first: the browser, or the account at this address; a success clears it.
     counters: tuple[Counter, ...]
-    vouched_by: str  # "browser", "address" or "" (untrusted)
 
 
 def _base(*parts: str) -> str:
@@ -109,7 +109,8 @@ def _cache(operation, *args, default=None):
 
 
 def _user_id(username: str) -> int | None:
-    users = get_user_model()._default_manager.filter(**{get_user_model().USERNAME_FIELD: username})
+    model = get_user_model()
+    users = model._default_manager.filter(**{model.USERNAME_FIELD: username})
     return users.values_list("pk", flat=True).first()
 
 
@@ -144,18 +145,18 @@ def login_attempt_start(*, username: str, address: str, device: Device | None) -
         browser = Counter(_base("device", device.id, str(user_id)), limit)
     counts = _counts([*untrusted, *([browser] if browser else [])])
 
-    def attempt(counters: list[Counter], vouched_by: str) -> LoginAttempt:
-        return LoginAttempt(username, address, user_id, tuple(counters), vouched_by)
+    def attempt(*counters: Counter) -> LoginAttempt:
+        return LoginAttempt(username, address, user_id, counters)
 
     if browser is not None and counts[browser] < browser.limit:
-        return attempt([browser], "browser")
+        return attempt(browser)
     if counts[pair] < pair.limit and is_known_address(user_id=user_id, address=address):
-        return attempt([pair], "address")
+        return attempt(pair)
     reached = [counter for counter in untrusted if counts[counter] >= counter.limit]
     if reached:
         end = max(counter.window()[1] for counter in reached)
         raise TooManyFailures(datetime.fromtimestamp(end, tz=UTC))
-    return attempt(untrusted, "")
+    return attempt(*untrusted)
 
 
 def _increment(key: str, timeout: int) -> None:
@@ -176,7 +177,7 @@ def login_failure_record(*, attempt: LoginAttempt) -> None:
 
 
 def login_success_record(*, attempt: LoginAttempt, user_id: int) -> None:
-    """Clear the failures of the browser or the account at this address, whichever the attempt
+    """Clear the failures of the browser, or of the account at this address, that the attempt
     was held to first, and remember the address as known to the account."""
     _cache(cache.delete, attempt.counters[0].window()[0])
     now = timezone.now()

@@ -360,3 +360,10 @@ def test_with_the_cache_down_logins_still_work(limits, unreachable_cache, caplog
     assert token(ELSEWHERE, "ny_head").status_code == 200
     fail(ATTACKER, "ny_head", 1)
     assert any("cache" in record.getMessage() for record in caplog.records)
+
+
+def test_a_zero_window_is_no_server_error(limits):
+    """LOGIN_FAILURE_WINDOW_SECONDS=0 (a typo in the environment) still answers logins."""
+    limits.LOGIN_FAILURE_WINDOW_SECONDS = 0
+    fail(ATTACKER, "ny_preparer", 1)
+    assert token(ATTACKER, "ny_preparer").status_code == 200
