@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from knox.models import AuthToken
 
 from . import roles
 from .models import Jurisdiction, Membership, Organisation
@@ -95,3 +96,9 @@ class UserAdmin(BaseUserAdmin):
         "email",
         "memberships__organisation__name",
     ]
+
+
+# knox's token admin is in English and offers to create tokens by hand; administrators revoke a
+# user's tokens by changing the password or deactivating the account (README, "API tokens").
+if admin.site.is_registered(AuthToken):
+    admin.site.unregister(AuthToken)

@@ -373,6 +373,21 @@ class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
+class ApiTokenSerializer(serializers.Serializer):
+    prefix = serializers.CharField(source="token_key", help_text="令牌的前 15 个字符，用于撤销")
+    created = serializers.DateTimeField(help_text="签发时间")
+    expiry = serializers.DateTimeField(help_text="到期时间（每次使用后顺延）")
+    current = serializers.SerializerMethodField(help_text="是否为本次请求所用的令牌")
+
+    def get_current(self, token) -> bool:
+        caller = getattr(self.context.get("request"), "auth", None)
+        return getattr(caller, "digest", None) == token.digest
+
+
+class RevokedSerializer(serializers.Serializer):
+    revoked = serializers.IntegerField(help_text="撤销的令牌数")
+
+
 class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
 

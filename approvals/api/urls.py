@@ -13,10 +13,13 @@ router.register("declarations", views.DeclarationViewSet, basename="declaration"
 router.register("tasks", views.TaskViewSet, basename="task")
 router.register("audit/events", views.AuditEventViewSet, basename="audit-event")
 router.register("notifications", views.NotificationViewSet, basename="notification")
+router.register("auth/tokens", views.ApiTokenViewSet, basename="api-token")
 
 app_name = "api"
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("auth/logout/", views.LogoutView.as_view(), name="logout"),
+    path("auth/logout-all/", views.LogoutAllView.as_view(), name="logout-all"),
     # Routed by hand: the router would add a trailing slash after the file name.
     path(
         "declarations/<id:pk>/export.xlsx",

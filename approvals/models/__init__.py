@@ -19,6 +19,7 @@ from .declarations import (
     Stamp,
     stage_index,
 )
+from .logins import KnownLoginAddress
 from .organisations import (
     JURISDICTION_ROLES,
     PARENT_KIND,
@@ -49,6 +50,7 @@ __all__ = [
     "IndicatorLevel1",
     "IndicatorLevel2",
     "Jurisdiction",
+    "KnownLoginAddress",
     "Membership",
     "Nature",
     "Operator",

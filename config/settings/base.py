@@ -1,5 +1,6 @@
 """Settings shared by every environment; every deploy-specific value comes from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -25,6 +26,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Before approvals, whose admin module takes knox's English token admin away.
+    "knox",
     # approvals first, so that our templates (error pages) win over viewflow's.
     "approvals",
     "guardian",
@@ -33,7 +36,6 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_filters",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
@@ -129,6 +131,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: revokes the user's API tokens whenever a new password is saved.
+    {"NAME": "approvals.api_tokens.RevokeApiTokensOnPasswordChange"},
 ]
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None
@@ -208,7 +212,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "approvals.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -235,8 +239,17 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
 }
-# Failed logins (page and token): per address, per account and address, and per account from
-# addresses that never logged in to it successfully, so an attacker cannot lock a user out.
+# API tokens (django-rest-knox): expire after API_TOKEN_TTL_DAYS without use; a token in use has
+# its expiry moved forward at most once an hour (or a tenth of the lifetime), not on every request.
+API_TOKEN_TTL = timedelta(days=env.float("API_TOKEN_TTL_DAYS", default=7))
+REST_KNOX = {
+    "TOKEN_TTL": API_TOKEN_TTL,
+    "AUTO_REFRESH": True,
+    "MIN_REFRESH_INTERVAL": int(min(3600, API_TOKEN_TTL.total_seconds() / 10)),
+    "AUTH_HEADER_PREFIX": "Token",
+}
+# Failed logins (page and token), see approvals/login_throttle.py: a browser or address that has
+# logged in to an account is held only to its own failures on it, so no one can lock a user out.
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
 LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = env.int(
