@@ -20,6 +20,7 @@ from declarations.models import (
     Stage,
     Stamp,
 )
+from declarations.validation import validate_period_date
 from notifications.models import Notification
 from review.models import ReviewTask
 from review.permissions import actions_for
@@ -114,8 +115,12 @@ class DeclarationSerializer(serializers.Serializer):
     nature = serializers.ChoiceField(
         choices=BLANK_CHOICE + Nature.choices, allow_blank=True, default=""
     )
-    period_start = serializers.DateField(allow_null=True, required=False)
-    period_end = serializers.DateField(allow_null=True, required=False)
+    period_start = serializers.DateField(
+        allow_null=True, required=False, validators=[validate_period_date]
+    )
+    period_end = serializers.DateField(
+        allow_null=True, required=False, validators=[validate_period_date]
+    )
     unit_head_name = serializers.CharField(max_length=50, allow_blank=True, required=False)
     owner = serializers.CharField(max_length=50, allow_blank=True, default="")
     contact_name = serializers.CharField(max_length=50, allow_blank=True, required=False)
@@ -385,6 +390,21 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+
+
+class ApiTokenSerializer(serializers.Serializer):
+    prefix = serializers.CharField(source="token_key", help_text="令牌的前 15 个字符，用于撤销")
+    created = serializers.DateTimeField(help_text="签发时间")
+    expiry = serializers.DateTimeField(help_text="到期时间（每次使用后顺延）")
+    current = serializers.SerializerMethodField(help_text="是否为本次请求所用的令牌")
+
+    def get_current(self, token) -> bool:
+        caller = getattr(self.context.get("request"), "auth", None)
+        return getattr(caller, "digest", None) == token.digest
+
+
+class RevokedSerializer(serializers.Serializer):
+    revoked = serializers.IntegerField(help_text="撤销的令牌数")
 
 
 class DetailSerializer(serializers.Serializer):

@@ -58,7 +58,7 @@ def writing(event: "AuditEvent") -> Iterator[None]:
 
 class AuditEventQuerySet(models.QuerySet):
     def bulk_create(self, *args, **kwargs):
-        raise TypeError("Audit events are written one at a time by workflow.audit.record_event.")
+        raise TypeError("Audit events are written one at a time by audit.log.record_event.")
 
     def update(self, **kwargs):
         raise TypeError("Audit events are append-only.")

@@ -3,11 +3,9 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path, register_converter
 from django.views.generic import RedirectView
-from viewflow.contrib.auth import AuthViewset
 
 from config.health import healthz
 from declarations.ids import IdConverter
-from web.auth import LoginView
 
 register_converter(IdConverter, "id")
 
@@ -30,10 +28,7 @@ urlpatterns = [
     *moved_admin_urls,
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
-    path(
-        "accounts/",
-        AuthViewset(with_profile_view=False, login_view=LoginView.as_view()).urls,
-    ),
+    path("accounts/", include("web.accounts_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("web.workflow_urls")),
     path("", include("web.notification_urls")),

@@ -29,6 +29,22 @@ ALLOWED = {
 }
 ALIASES = {"jpeg": "jpg", "tiff": "tif"}
 ALLOWED_LABEL = "PDF、Word、Excel 或图片（JPG、PNG、GIF、BMP、WebP、TIFF）"
+MSG_UNREADABLE_ARCHIVE = (
+    "文件无法读取（压缩格式不受支持或文件已损坏），已拒绝上传。"
+    "请用 Word 或 Excel 重新保存后再上传。"
+)
+# What zipfile raises on a damaged or hostile archive: an unsupported "version needed to
+# extract" or compression (NotImplementedError), a truncated directory (EOFError, OSError),
+# nonsense offsets or sizes (ValueError), encryption (RuntimeError), Zip64 without support.
+UNREADABLE_ARCHIVE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    RuntimeError,
+    EOFError,
+    OSError,
+    ValueError,
+)
 
 
 @dataclass(frozen=True)
@@ -48,14 +64,19 @@ def _extension(name: str) -> str:
     return ALIASES.get(ext, ext)
 
 
-def _sniff_zip(upload) -> str | None:
-    """docx or xlsx, by the parts the archive really holds."""
+def _zip_names(upload) -> list[str]:
+    """The names in a zip archive's directory; ValidationError when it cannot be read."""
     upload.seek(0)
     try:
         with zipfile.ZipFile(upload) as archive:
-            names = archive.namelist()
-    except zipfile.BadZipFile:
-        return None
+            return archive.namelist()
+    except UNREADABLE_ARCHIVE as problem:
+        raise ValidationError(MSG_UNREADABLE_ARCHIVE) from problem
+
+
+def _sniff_zip(upload) -> str | None:
+    """docx or xlsx, by the parts the archive really holds."""
+    names = _zip_names(upload)
     if "[Content_Types].xml" not in names:
         return None
     if any(n.startswith("word/") for n in names):
@@ -66,7 +87,8 @@ def _sniff_zip(upload) -> str | None:
 
 
 def sniff(upload, claimed: str) -> str | None:
-    """The extension that the content shows, or None when it is not an accepted type."""
+    """The extension that the content shows, or None when it is not an accepted type;
+    ValidationError when an archive cannot be read at all."""
     upload.seek(0)
     head = upload.read(8192)
     if head.startswith(ZIP_SIGNATURE):

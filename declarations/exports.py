@@ -1,6 +1,11 @@
-"""Excel exports (openpyxl): one declaration with its indicator table, or a filtered list."""
+"""Excel exports (openpyxl): one declaration with its indicator table, or a filtered list.
 
-from io import BytesIO
+Every cell goes through one rule: text that a spreadsheet would take for a formula (OWASP's CSV
+injection list) is written as text. The CSV helpers below apply the same rule.
+"""
+
+import csv
+from io import BytesIO, StringIO
 from urllib.parse import quote
 
 from django.http import HttpResponse
@@ -14,6 +19,10 @@ from declarations.layout import printed_form
 from declarations.models import Declaration
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+# A cell starting with one of these is a formula (or becomes one) in Excel, LibreOffice and
+# Google Sheets: =1+1, +1, -1, @SUM(A1), and a tab or carriage return before any of them.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 MONEY_FORMAT = "0.####"
 BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -26,8 +35,23 @@ def _clean(value):
     return value
 
 
+def looks_like_formula(value) -> bool:
+    """Whether a spreadsheet would read this text as a formula rather than as what was typed."""
+    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+
+
+def _keep_as_text(cell) -> None:
+    # openpyxl makes any string starting with "=" a formula cell; a string cell with Excel's
+    # quote prefix stays text even when someone edits it in the spreadsheet later.
+    if looks_like_formula(cell.value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
 def _append(sheet, row) -> None:
     sheet.append([_clean(value) for value in row])
+    for cell in sheet[sheet.max_row]:
+        _keep_as_text(cell)
 
 
 def _header(sheet, titles: list[str], widths: list[int]) -> None:
@@ -182,9 +206,34 @@ def declarations_workbook(declarations) -> Workbook:
     return book
 
 
-def xlsx_response(book: Workbook, filename: str) -> HttpResponse:
-    buffer = BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+def xlsx_response(book: Workbook, filename: str) -> HttpResponse:
+    """The workbook as a download named `filename`."""
+    buffer = BytesIO()
+    book.save(buffer)
+    return _attachment(HttpResponse(buffer.getvalue(), content_type=XLSX), filename)
+
+
+def csv_cell(value):
+    """A value for a CSV export: text a spreadsheet would take for a formula gets a leading
+    single quote (OWASP), so that it opens as text."""
+    return f"'{value}" if looks_like_formula(value) else value
+
+
+def csv_text(rows) -> str:
+    """Rows (lists of values) as CSV text, every cell through csv_cell."""
+    buffer = StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([csv_cell(value) for value in row])
+    return buffer.getvalue()
+
+
+def csv_response(rows, filename: str) -> HttpResponse:
+    """Rows as a CSV download; the byte-order mark makes Excel read the Chinese as UTF-8."""
+    body = "\ufeff" + csv_text(rows)
+    return _attachment(HttpResponse(body.encode("utf-8"), content_type=CSV), filename)

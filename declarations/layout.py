@@ -1,5 +1,6 @@
 """The printed form: a declaration arranged as the official table layout of its kind."""
 
+import calendar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import groupby
@@ -61,9 +62,8 @@ def period_display(declaration: Declaration) -> str:
 
 
 def _is_month_end(day) -> bool:
-    from datetime import timedelta
-
-    return (day + timedelta(days=1)).day == 1
+    # Not day + 1 day: that overflows on 9999-12-31, which old drafts may hold.
+    return day.day == calendar.monthrange(day.year, day.month)[1]
 
 
 def _spans(rows: list[IndicatorRow]) -> None:

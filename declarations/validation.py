@@ -7,7 +7,10 @@ table (funding, indicators, goals) or one row of a table, by its index in displa
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
+
+from django.core.exceptions import ValidationError
 
 from declarations.formatting import plain_number
 from declarations.models import (
@@ -48,6 +51,23 @@ def field_label(kind: str, name: str) -> str:
     if kind == DeclarationKind.SPECIAL_FUND and name in SPECIAL_FUND_LABELS:
         return SPECIAL_FUND_LABELS[name]
     return str(Declaration._meta.get_field(name).verbose_name)
+
+
+# The years a declaration's fiscal year and its period may lie in (as Declaration.fiscal_year).
+EARLIEST_YEAR = 2000
+LATEST_YEAR = 2100
+MSG_DATE_RANGE = f"日期须在 {EARLIEST_YEAR} 年至 {LATEST_YEAR} 年之间。"
+
+
+def is_reasonable_year(year: int) -> bool:
+    """Whether a fiscal year or a period's year lies between 2000 and 2100."""
+    return EARLIEST_YEAR <= year <= LATEST_YEAR
+
+
+def validate_period_date(value: date | None) -> None:
+    """Refuse a period date outside the years a declaration can cover (edit form and API)."""
+    if value is not None and not is_reasonable_year(value.year):
+        raise ValidationError(MSG_DATE_RANGE, code="date_out_of_range")
 
 
 MOBILE = re.compile(r"^(\+?86[- ]?)?1[3-9]\d{9}$")

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from knox.models import AuthToken
 
 from organisations import services as roles
 from organisations.models import Jurisdiction, Membership, Organisation
@@ -24,7 +25,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 class AuditedMembershipMixin:
-    """Role changes made in the admin go through approvals.roles, which audits them."""
+    """Role changes made in the admin go through organisations.services, which audits them."""
 
     def save_model(self, request, obj, form, change):
         roles.membership_save(actor=request.user, membership=obj, changed=form.changed_data)
@@ -82,3 +83,9 @@ class UserAdmin(BaseUserAdmin):
         "email",
         "memberships__organisation__name",
     ]
+
+
+# knox's token admin is in English and offers to create tokens by hand; administrators revoke a
+# user's tokens by changing the password or deactivating the account (README, "API tokens").
+if admin.site.is_registered(AuthToken):
+    admin.site.unregister(AuthToken)

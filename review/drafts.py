@@ -5,6 +5,7 @@ Each service asks the rulebook (review.permissions), locks the declaration, chan
 writes its audit event in one transaction (review.transaction.service).
 """
 
+import calendar
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from audit.models import AuditAction
 from declarations.attachments import check_upload
 from declarations.content import DeclarationContent, content_of, write_content
 from declarations.models import Attachment, Declaration, DeclarationKind, Nature
+from declarations.validation import is_reasonable_year
 from organisations.models import Organisation, Role
 from review import permissions
 from review.errors import StaleDeclaration
@@ -34,12 +36,12 @@ def _unit_head_name(unit: Organisation) -> str:
 
 
 def _shift_years(value: date | None, years: int) -> date | None:
-    if value is None or years == 0:
-        return value
-    try:
-        return value.replace(year=value.year + years)
-    except ValueError:  # 29 February into a common year
-        return value.replace(year=value.year + years, day=28)
+    """The same day `years` later (28 February for 29 February in a common year); None when
+    that year lies outside those a period may cover, so the copy asks for the date again."""
+    if value is None or not is_reasonable_year(value.year + years):
+        return None
+    year = value.year + years
+    return value.replace(year=year, day=min(value.day, calendar.monthrange(year, value.month)[1]))
 
 
 # --- Creating --------------------------------------------------------------------------------
@@ -78,7 +80,7 @@ def declaration_copy(*, actor, source_id: int, fiscal_year: int | None = None) -
     """Copy a declaration into a new draft for another year (continuing projects recur yearly)."""
     source, grant = permissions.access_declaration_by_id(actor, source_id, action=Action.COPY)
     year = fiscal_year or source.fiscal_year + 1
-    if not 2000 <= year <= 2100:
+    if not is_reasonable_year(year):
         raise ValidationError("年度须在 2000 至 2100 之间。")
     duplicate = Declaration.objects.filter(
         reporting_unit=source.reporting_unit, fiscal_year=year, name=source.name

@@ -15,6 +15,7 @@ actor may not see), and survives the rollback of the change it refused.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import Q
@@ -538,14 +539,20 @@ def colleagues_for(task: ReviewTask):
 
 # --- Fetching one object for an action --------------------------------------------------------
 
-LOCK_TIMEOUT = "5s"
+
+def bound_lock_wait() -> None:
+    """Wait at most DATABASE_LOCK_TIMEOUT for row locks in this transaction (PostgreSQL; SQLite
+    has its busy timeout); past it the request answers 503 with Retry-After (config.busy)."""
+    if connection.vendor != "postgresql":
+        return
+    milliseconds = max(1, round(settings.DATABASE_LOCK_TIMEOUT * 1000))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{milliseconds}ms"])
 
 
 def lock_declaration(declaration_id: int) -> Declaration:
     """Lock the declaration row; every change to it or its tasks happens under this lock."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    bound_lock_wait()
     return Declaration.objects.select_for_update(of=("self",)).with_related().get(pk=declaration_id)
 
 

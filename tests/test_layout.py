@@ -104,7 +104,7 @@ def test_no_function_imports_a_project_module_without_a_reason():
 
 def test_the_layers_contract_holds():
     """The same check as CI's lint-imports, so a broken layer fails the test run too."""
-    result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed argument list
+    result = subprocess.run(
         [sys.executable, "-m", "importlinter.cli", "--config", str(ROOT / ".importlinter")],
         cwd=ROOT,
         capture_output=True,

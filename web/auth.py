@@ -1,41 +1,46 @@
-"""Login for pages and API alike, with failed attempts throttled (approvals.login_throttle)."""
+"""The login page, with failed attempts throttled (organisations.signin) and a device cookie
+issued on success (organisations.devices)."""
 
 from django import forms
 from django.contrib.auth import views as auth_views
-from viewflow.contrib.auth import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
 
-from audit.context import client_ip
+from organisations import devices as login_devices
 from organisations import signin as login_throttle
+from organisations.signin import login_attempt_for
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": "用户名或密码不正确。",
-        "throttled": "登录失败次数过多，请稍后再试。",
     }
 
     def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        address = client_ip(self.request) or "unknown"
+        username = self.cleaned_data.get("username")
+        if not (username and self.cleaned_data.get("password")):
+            return super().clean()  # the missing field says so; nothing to check yet
         try:
-            login_throttle.check(username, address)
-        except login_throttle.TooManyFailures:
-            raise forms.ValidationError(
-                self.error_messages["throttled"], code="throttled"
-            ) from None
+            attempt = login_attempt_for(self.request, username)
+        except login_throttle.TooManyFailures as refusal:
+            raise forms.ValidationError(refusal.message, code="throttled") from None
         try:
             cleaned = super().clean()
         except forms.ValidationError:
-            login_throttle.record_failure(username, address)
+            login_throttle.login_failure_record(attempt=attempt)
             raise
-        login_throttle.record_success(username, address)
+        login_throttle.login_success_record(attempt=attempt, user_id=self.get_user().pk)
         return cleaned
 
 
 class LoginView(auth_views.LoginView):
     form_class = ThrottledAuthenticationForm
     template_name = "approvals/login.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        login_devices.remember_login(response, request=self.request, user_id=form.get_user().pk)
+        return response
 
     def form_invalid(self, form):
         response = super().form_invalid(form)

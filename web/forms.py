@@ -1,7 +1,7 @@
 """The edit form: the declaration's fields plus four tables (funding, indicators, two goal lists).
 
 Forms only parse what was typed. Nothing is required here, so that a draft can always be saved
-incomplete; the submission rules live in approvals.validation.
+incomplete; the submission rules live in declarations.validation.
 """
 
 import copy
@@ -21,10 +21,17 @@ from declarations.models import (
     IndicatorLevel2,
     Operator,
 )
-from declarations.validation import field_label
+from declarations.validation import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    field_label,
+    validate_period_date,
+)
 
 BLANK = [("", "—")]
 MONEY_ATTRS = {"inputmode": "decimal", "class": "num", "autocomplete": "off"}
+DATE_ATTRS = {"type": "date", "min": f"{EARLIEST_YEAR}-01-01", "max": f"{LATEST_YEAR}-12-31"}
+PERIOD_FIELDS = ("period_start", "period_end")
 
 # Fields each kind of form shows, in the order of the paper form.
 FIELDS_BY_KIND = {
@@ -64,8 +71,8 @@ class DeclarationForm(forms.ModelForm):
         model = Declaration
         fields = DECLARATION_FIELDS
         widgets = {
-            "period_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "period_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "period_start": forms.DateInput(attrs=DATE_ATTRS, format="%Y-%m-%d"),
+            "period_end": forms.DateInput(attrs=DATE_ATTRS, format="%Y-%m-%d"),
             "budget": forms.TextInput(attrs=MONEY_ATTRS),
             "fiscal_year": forms.NumberInput(attrs={"min": 2000, "max": 2100}),
             "summary": forms.Textarea(attrs={"rows": 3}),
@@ -83,6 +90,8 @@ class DeclarationForm(forms.ModelForm):
                 del self.fields[name]
         for name, field in self.fields.items():
             field.required = name == "fiscal_year"
+            if name in PERIOD_FIELDS:
+                field.validators.append(validate_period_date)
         if "budget" in self.fields:
             self.fields["budget"].error_messages["invalid"] = "预算请填写数字（万元）。"
             if self.instance.budget is not None:

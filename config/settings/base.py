@@ -1,8 +1,10 @@
 """Settings shared by every environment; every deploy-specific value comes from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -24,7 +26,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    # web first, so that our templates (error pages) win over viewflow's.
+    # Before organisations, whose admin module takes knox's English token admin away.
+    "knox",
+    # web first of ours, so that our templates (error pages) win over viewflow's.
     "web",
     "audit",
     "organisations",
@@ -35,9 +39,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_filters",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     # After viewflow: review's admin replaces viewflow's process and task admin pages.
     "review",
     "notifications",
@@ -46,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "web.middleware.ChosenLanguageMiddleware",
@@ -54,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "audit.context.AuditContextMiddleware",
+    "config.busy.DatabaseBusyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -91,6 +97,19 @@ DATABASES = {
 # must stay in the audit log although the request that made it fails.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Seconds a request waits for a lock (a declaration's row on PostgreSQL, the write lock on
+# SQLite) before it answers 503 with Retry-After (config.busy).
+DATABASE_LOCK_TIMEOUT = env.float("DATABASE_LOCK_TIMEOUT", default=5.0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves many threads at once. WAL lets readers run beside the one
+    # writer; IMMEDIATE takes the write lock when a transaction begins, since a transaction that
+    # read first and then writes cannot wait for the lock and fails at once; the timeout makes
+    # a writer wait its turn instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        init_command="PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL",
+        transaction_mode="IMMEDIATE",
+        timeout=DATABASE_LOCK_TIMEOUT,
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: Redis when REDIS_URL is set, otherwise per-process memory ----------------------
@@ -119,6 +138,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: revokes the user's API tokens whenever a new password is saved.
+    {"NAME": "organisations.tokens.RevokeApiTokensOnPasswordChange"},
 ]
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None
@@ -139,6 +160,26 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "config.staticfiles.AppDirectoriesWithoutViewflowFinder",
+]
+
+# --- Content-Security-Policy (django-csp), on every response ---------------------------------
+# Pages load scripts and styles only from our own static files: no inline script, inline style,
+# event-handler attribute or eval anywhere, so injected markup cannot run or restyle anything.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
 }
 
 # --- E-mail ---------------------------------------------------------------------------------
@@ -178,10 +219,15 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
@@ -197,12 +243,20 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
 }
-# Failed logins (page and token): per address, per account and address, and per account from
-# addresses that never logged in to it successfully, so an attacker cannot lock a user out.
+# API tokens (django-rest-knox): expire after API_TOKEN_TTL_DAYS without use; a token in use has
+# its expiry moved forward at most once an hour (or a tenth of the lifetime), not on every request.
+API_TOKEN_TTL = timedelta(days=env.float("API_TOKEN_TTL_DAYS", default=7))
+REST_KNOX = {
+    "TOKEN_TTL": API_TOKEN_TTL,
+    "AUTO_REFRESH": True,
+    "MIN_REFRESH_INTERVAL": int(min(3600, API_TOKEN_TTL.total_seconds() / 10)),
+    "AUTH_HEADER_PREFIX": "Token",
+}
+# Failed logins (page and token), see organisations/signin.py: a browser or address that has
+# logged in to an account is held only to its own failures on it, so no one can lock a user out.
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
 LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = env.int(

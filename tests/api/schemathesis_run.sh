@@ -9,9 +9,11 @@
 #   TOKEN=$(curl -s -X POST "$BASE_URL/api/auth/token/" -H 'Content-Type: application/json' \
 #           -d '{"username": "ny_preparer", "password": "Demo@2026"}' | python -c \
 #           'import json, sys; print(json.load(sys.stdin)["token"])')
-# (or `manage.py drf_create_token ny_preparer`). Fails (non-zero exit) on any 5xx, any
-# undocumented status code or content type, or any response body that does not match the
-# schema. Run it against a scratch database: it creates, edits and submits declarations.
+# (or `manage.py create_api_token ny_preparer`, which prints the token alone). Fails
+# (non-zero exit) on any 5xx, any undocumented status code or content type, or any response
+# body that does not match the schema. Run it against a scratch database: it creates, edits
+# and submits declarations. The operations that revoke tokens (logout, logout-all, revoking a
+# token) are left out, since they would revoke the very token the run authenticates with.
 # The server should run with a high API_USER_RATE, or the rate limit answers most requests
 # with 429 (documented, so not a failure, but nothing else gets tested).
 #
@@ -46,6 +48,7 @@ cd "$WORKDIR"
 exec "$SCHEMATHESIS" run "$BASE_URL/api/schema/" \
     --url "$BASE_URL" \
     --header "Authorization: Token $TOKEN" \
+    --exclude-operation-id-regex '^auth_(logout_create|logout_all_create|tokens_destroy)$' \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --max-examples "$MAX_EXAMPLES" \
     --wait-for-schema 30 \

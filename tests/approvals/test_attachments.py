@@ -225,3 +225,44 @@ def test_a_submitted_declaration_takes_no_new_attachments(client, ny_grid, login
     assert list(Attachment.objects.values_list("pk", flat=True)) == [attachment.pk]
     download = client.get(f"{base}{attachment.pk}/")
     assert b"".join(download.streaming_content) == PDF
+
+
+def _needing_zip_version(content: bytes, version: int) -> bytes:
+    """The archive with every central-directory entry claiming it needs `version` to extract."""
+    data = bytearray(content)
+    start = data.find(b"PK\x01\x02")
+    while start != -1:
+        data[start + 6 : start + 8] = version.to_bytes(2, "little")
+        start = data.find(b"PK\x01\x02", start + 4)
+    return bytes(data)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("实施方案.docx", _needing_zip_version(docx_bytes(), 100)),
+        ("资金测算.xlsx", _needing_zip_version(xlsx_bytes(), 99)),
+        ("实施方案.docx", docx_bytes()[: len(docx_bytes()) - 30]),
+    ],
+    ids=["docx-zip-version-10.0", "xlsx-zip-version-9.9", "docx-truncated"],
+)
+def test_an_archive_zipfile_cannot_read_is_refused_in_chinese(
+    client, ny_relocation, login, name, content
+):
+    """A Word or Excel file whose zip directory names an unsupported "version needed to
+    extract" (a NotImplementedError, a 500 before) or is cut short is refused with a clear
+    message; nothing is stored."""
+    login("ny_preparer")
+    version = ny_relocation.version
+
+    response = _upload(client, ny_relocation, name, content)
+
+    assert response.redirect_chain == [(edit_url(ny_relocation), 302)]
+    assert (
+        "文件无法读取（压缩格式不受支持或文件已损坏），已拒绝上传。"
+        "请用 Word 或 Excel 重新保存后再上传。"
+    ) in flash_messages(response)
+    assert not Attachment.objects.exists()
+    ny_relocation.refresh_from_db()
+    assert ny_relocation.version == version

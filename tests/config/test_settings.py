@@ -106,3 +106,31 @@ def test_embedded_default_needs_no_services():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.sqlite3", "memory://", "True"]
+
+
+@pytest.mark.parametrize(
+    ("module", "env"),
+    [
+        ("config.settings.local", {}),
+        ("config.settings.test", {}),
+        ("config.settings.production", {"SECRET_KEY": "a-real-secret-" + "x" * 40}),
+    ],
+)
+def test_every_environment_sends_the_strict_csp(module, env):
+    environment = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print('csp.middleware.CSPMiddleware' in s.MIDDLEWARE, "
+        "s.CONTENT_SECURITY_POLICY['DIRECTIVES']['script-src'], "
+        "s.CONTENT_SECURITY_POLICY['DIRECTIVES']['style-src'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**environment, "DJANGO_SETTINGS_MODULE": module, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "[\"'self'\"]", "[\"'self'\"]"]

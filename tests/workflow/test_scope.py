@@ -394,6 +394,7 @@ def test_declaration_actions_by_the_wrong_role_are_403_and_audited(
 
 # --- viewflow's own URLs are not routed ----------------------------------------------------------
 
+
 def _callbacks(patterns, prefix=""):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):

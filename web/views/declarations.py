@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from declarations import exports
@@ -34,7 +35,19 @@ PAGE_SIZE = 50
 
 
 def refused(request, message: str, status: int = 403):
-    return render(request, "approvals/refused.html", {"message": message}, status=status)
+    """The page that says why an action was refused, with a link back to where it came from."""
+    context = {"message": message, "back_url": referring_page(request)}
+    return render(request, "approvals/refused.html", context, status=status)
+
+
+def referring_page(request) -> str | None:
+    """The page the request came from, when it is a page of this site."""
+    referer = request.META.get("HTTP_REFERER")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return referer
+    return None
 
 
 def service_errors(view):

@@ -38,3 +38,22 @@
     document.querySelectorAll("table.rows").forEach(renumber);
   });
 })();
+
+// Behaviour that pages ask for with data attributes, since the CSP allows no inline scripts:
+// <form data-confirm="question"> asks before submitting, <select data-autosubmit> submits its
+// form when changed, <button data-print> opens the browser's print dialog.
+(function () {
+  document.addEventListener("submit", function (event) {
+    var question = event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.hasAttribute("data-autosubmit") && field.form) field.form.submit();
+  });
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest("[data-print]")) return;
+    event.preventDefault();
+    window.print();
+  });
+})();
