@@ -2,28 +2,29 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from api import views
+from api import audit, auth, declarations, notifications, tasks
+from api.common import not_found
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 # JSON is the only format: suffixed routes (history.json) reached actions that take no `format`
 # argument (a 500); without them such a path is one more unknown path, a JSON 404.
 router.include_format_suffixes = False
-router.register("declarations", views.DeclarationViewSet, basename="declaration")
-router.register("tasks", views.TaskViewSet, basename="task")
-router.register("audit/events", views.AuditEventViewSet, basename="audit-event")
-router.register("notifications", views.NotificationViewSet, basename="notification")
-router.register("auth/tokens", views.ApiTokenViewSet, basename="api-token")
+router.register("declarations", declarations.DeclarationViewSet, basename="declaration")
+router.register("tasks", tasks.TaskViewSet, basename="task")
+router.register("audit/events", audit.AuditEventViewSet, basename="audit-event")
+router.register("notifications", notifications.NotificationViewSet, basename="notification")
+router.register("auth/tokens", auth.ApiTokenViewSet, basename="api-token")
 
 app_name = "api"
 urlpatterns = [
-    path("auth/token/", views.TokenView.as_view(), name="token"),
-    path("auth/logout/", views.LogoutView.as_view(), name="logout"),
-    path("auth/logout-all/", views.LogoutAllView.as_view(), name="logout-all"),
+    path("auth/token/", auth.TokenView.as_view(), name="token"),
+    path("auth/logout/", auth.LogoutView.as_view(), name="logout"),
+    path("auth/logout-all/", auth.LogoutAllView.as_view(), name="logout-all"),
     # Routed by hand: the router would add a trailing slash after the file name.
     path(
         "declarations/<id:pk>/export.xlsx",
-        views.DeclarationViewSet.as_view({"get": "export"}, detail=True),
+        declarations.DeclarationViewSet.as_view({"get": "export"}, detail=True),
         name="declaration-export",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -39,5 +40,5 @@ urlpatterns = [
     ),
     path("", include(router.urls)),
     # Anything else under /api/ is a JSON 404, as clients expect from an API.
-    re_path(r"^[\s\S]*$", views.not_found, name="not-found"),
+    re_path(r"^[\s\S]*$", not_found, name="not-found"),
 ]
