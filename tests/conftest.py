@@ -11,6 +11,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from demo.data import load_demo
+from organisations.models import Jurisdiction
 from tests import factories
 
 
@@ -57,10 +59,18 @@ def isolated_cache(settings):
     }
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The demo data, loaded once per test database: every test runs in a transaction that
+    rolls its own changes back, so each one starts from the same demo data."""
+    with django_db_blocker.unblock():
+        load_demo()
+
+
 @pytest.fixture
 def demo(db):
-    """The demo organisations and accounts, as `load_demo` creates them."""
-    from demo.data import load_demo
-
-    load_demo()
+    """The demo organisations and accounts, as `load_demo` creates them. Tests that commit
+    (transactional ones, which run last) empty the database afterwards: load it again then."""
+    if not Jurisdiction.objects.exists():
+        load_demo()
     return factories.DemoData()
