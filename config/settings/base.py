@@ -87,13 +87,22 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: Redis when REDIS_URL is set, otherwise per-process memory ----------------------
+# The cache only speeds things up and counts throttles: with its Redis down every page and API
+# call keeps working (throttling is not enforced meanwhile, and each ignored error is logged).
 REDIS_URL = env("REDIS_URL", default="")
+REDIS_CACHE_OPTIONS = {
+    "IGNORE_EXCEPTIONS": True,
+    "SOCKET_CONNECT_TIMEOUT": 0.5,
+    "SOCKET_TIMEOUT": 1,
+}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "perf",
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:
