@@ -86,3 +86,38 @@ class Inbox:
     def recipients(self) -> list[str]:
         """Every accepted message's recipients, one entry per message and address."""
         return sorted(rcpt for rcpt_tos, _ in self.messages for rcpt in rcpt_tos)
+
+
+class Blackhole:
+    """A port on 127.0.0.1 that drops connection attempts, as a firewall or a lost host does:
+    a listening socket whose accept queue is full, so the kernel ignores further SYNs."""
+
+    def __init__(self):
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(0)
+        self.port = self.listener.getsockname()[1]
+        self.fillers = []
+        for _ in range(3):
+            filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", self.port))
+            self.fillers.append(filler)
+        time.sleep(0.1)
+
+    def drops_connections(self) -> bool:
+        """True when a connection attempt gets no answer at all (it times out)."""
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.settimeout(0.3)
+            try:
+                probe.connect(("127.0.0.1", self.port))
+            except TimeoutError:
+                return True
+            except OSError:
+                return False
+            return False
+
+    def close(self) -> None:
+        """Free the port (a server may be started on it afterwards)."""
+        for sock in [*self.fillers, self.listener]:
+            sock.close()
