@@ -14,7 +14,6 @@ from functools import partial
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,6 +26,7 @@ from notifications import recipients
 from notifications.delivery import enqueue_deliveries
 from notifications.events import publish
 from notifications.models import Channel, Delivery, Notification, Preference
+from notifications.texts import render_text
 from workflow import engine
 from workflow.audit import record_event
 from workflow.models import (
@@ -77,7 +77,7 @@ def notify(
     commit."""
     created, deliveries = [], []
     for user in recipients.unique(users):
-        text = render_to_string(
+        text = render_text(
             f"notifications/events/{event}.txt",
             {**context, "user": user, "link": _link(path) if path else ""},
         ).strip()
