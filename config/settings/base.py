@@ -177,8 +177,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # for an unreachable broker, retries, or touches the result backend.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_PUBLISH_RETRY = False
-# A task of a worker killed with kill -9 is handed out again after the visibility timeout; every
-# task ends well before it (hard time limit), so no running task is ever handed out twice.
+# A worker killed with kill -9 leaves its message unacknowledged; Redis hands it out again after
+# the visibility timeout. A taken message waits at most for one task (prefetch 1) and then runs,
+# each stopped by the hard time limit, so no running task outlives its visibility timeout.
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -22,8 +22,9 @@ def test_unreachable_broker_gives_503(client, settings):
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "error"
-    assert body["checks"]["broker"]["status"] == "error"
+    assert body["checks"]["broker"] == {"status": "error", "error": "无法连接"}
     assert body["checks"]["database"]["status"] == "ok"
+    assert "127.0.0.1" not in response.content.decode()
 
 
 @pytest.mark.django_db
