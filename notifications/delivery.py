@@ -16,6 +16,7 @@ import socket
 import time
 from datetime import timedelta
 
+import kombu.exceptions
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
 BATCH = 500
 SEND_ERRORS = (smtplib.SMTPException, OSError, socket.timeout)
+BROKER_ERRORS = (kombu.exceptions.OperationalError, OSError)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -86,21 +88,53 @@ def deliver(delivery_id: int) -> str:
         return "sent"
 
 
+class BrokerPause:
+    """After the broker failed, hand-overs pause for a while, so that requests stop paying its
+    connect timeout one after another; the delivery sweep sends the e-mails meanwhile."""
+
+    SECONDS = 30.0
+    until = 0.0
+
+    @classmethod
+    def active(cls) -> bool:
+        return time.monotonic() < cls.until
+
+    @classmethod
+    def start(cls) -> None:
+        cls.until = time.monotonic() + cls.SECONDS
+
+    @classmethod
+    def end(cls) -> None:
+        cls.until = 0.0
+
+
 def enqueue_deliveries(delivery_ids: list[int]) -> None:
-    """Ask a worker to send these deliveries now; never waits for nor fails on the broker."""
+    """Ask a worker to send these deliveries now; never waits for nor fails on the broker.
+
+    Whatever is not handed over stays pending, and the delivery sweep sends it."""
     from notifications.tasks import deliver_email
 
+    if BrokerPause.active():
+        return
     for delivery_id in delivery_ids:
         try:
             deliver_email.delay(delivery_id)
-        except Exception as error:
-            # The rows stay pending: the delivery sweep sends them once the broker is back.
+        except BROKER_ERRORS as error:
+            BrokerPause.start()
             logger.warning(
-                "could not hand %d e-mail deliveries to a worker, the sweep will send them: %s",
-                len(delivery_ids),
+                "broker unreachable (%s): %d e-mail deliveries wait for the sweep, and hand-overs "
+                "pause for %.0f s",
                 error,
+                len(delivery_ids),
+                BrokerPause.SECONDS,
             )
             return
+        except Exception:
+            logger.warning(
+                "could not hand delivery %s to a worker, the sweep will send it",
+                delivery_id,
+                exc_info=True,
+            )
 
 
 def due_deliveries(now, *, after: int = 0) -> list[int]:

@@ -223,9 +223,10 @@ def smtp_server(smtp_port):
 
 
 def _reset_broker_connections() -> None:
-    """Forget pooled broker connections, as Celery does after a fork."""
+    """Forget pooled broker connections, as Celery does after a fork, and any recent failure."""
     app._pool = None
     app.amqp._producer_pool = None
+    delivery.BrokerPause.end()
 
 
 @pytest.fixture

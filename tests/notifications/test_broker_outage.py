@@ -10,10 +10,11 @@ import time
 from io import StringIO
 
 import pytest
+import redis
 from celery.contrib.testing.worker import start_worker
 from django.core.management import call_command
 
-from notifications.delivery import enqueue_deliveries
+from notifications.delivery import BrokerPause, enqueue_deliveries
 from notifications.models import Delivery
 from notifications.tasks import deliver_due
 from tests.notifications.helpers import NY_MOVE, email_deliveries, open_task, seed
@@ -97,12 +98,25 @@ def test_submit_and_approve_with_the_broker_down_then_each_email_goes_out_once(
     assert len(inbox.messages) == 2
 
 
-def test_handing_emails_to_an_unreachable_broker_returns_at_once(broker, dead_broker_port, caplog):
+def test_handing_emails_to_an_unreachable_broker_returns_at_once_then_pauses(
+    broker, dead_broker_port, own_redis, caplog, monkeypatch
+):
     """Handing three deliveries to the worker with the broker unreachable neither raises nor
-    waits: it returns in well under a second and logs a warning that the sweep will send them."""
-    port, _ = dead_broker_port
+    waits: it returns in well under a second and logs one warning that the sweep will send them.
+    The next hand-over, moments later, does not try the broker again (no second wait). Once the
+    pause is over and the broker is back on its port, hand-overs reach it again."""
+    monkeypatch.setattr(BrokerPause, "SECONDS", 1.0)
+    port, free_the_port = dead_broker_port
     broker(f"redis://127.0.0.1:{port}/0")
     with caplog.at_level(logging.WARNING, logger="notifications.delivery"):
-        _, seconds = _timed(lambda: enqueue_deliveries([1, 2, 3]))
-    assert seconds < 0.8, f"took {seconds:.2f} s"
-    assert ["the sweep will send them" in r.getMessage() for r in caplog.records] == [True]
+        _, first = _timed(lambda: enqueue_deliveries([1, 2, 3]))
+        _, second = _timed(lambda: enqueue_deliveries([4]))
+    assert first < 0.8, f"took {first:.2f} s"
+    assert second < 0.05, f"took {second:.2f} s"
+    assert ["the sweep" in r.getMessage() for r in caplog.records] == [True]
+
+    free_the_port()
+    queue = redis.Redis.from_url(own_redis(port).url())
+    time.sleep(1.1)
+    enqueue_deliveries([5, 6])
+    assert queue.llen("celery") == 2
