@@ -74,7 +74,7 @@ def run_checks() -> tuple[bool, dict]:
             results[name] = check()
         except Exception as exc:
             # The full error, which names hosts and ports, goes to the log only.
-            logger.warning("health check %s failed: %r", name, exc)
+            logger.warning("health check %s failed: %s: %s", name, type(exc).__name__, exc)
             results[name] = {"status": "error", "error": failure_reason(exc)}
     healthy = all(result["status"] == "ok" for result in results.values())
     return healthy, results
