@@ -223,9 +223,12 @@ def smtp_server(smtp_port):
 
 
 def _reset_broker_connections() -> None:
-    """Forget pooled broker connections, as Celery does after a fork, and any recent failure."""
+    """Forget pooled broker connections (as Celery does after a fork), the result backend made
+    for the previous URL, and any recent broker failure."""
     app._pool = None
     app.amqp._producer_pool = None
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
     delivery.BrokerPause.end()
 
 
