@@ -1,10 +1,12 @@
-"""Services announce what happened here; notifications go out only after the commit."""
-
-from django.db import transaction
+"""Services announce what happened here, inside their own transaction."""
 
 
 def publish(event: str, **payload) -> None:
-    """Queue the notifications for an event once the current transaction commits."""
-    from notifications.tasks import dispatch_event
+    """Write the notifications an event calls for in the current transaction (the outbox).
 
-    transaction.on_commit(lambda: dispatch_event.delay(event, payload))
+    They commit or roll back with the change that caused them; only the e-mails are sent after
+    the commit, by a worker or by the delivery sweep, so the change never waits for the broker.
+    """
+    from notifications.services import notify_event
+
+    notify_event(event=event, payload=payload)
