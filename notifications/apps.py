@@ -7,8 +7,9 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("通知")
 
     def ready(self) -> None:
-        # Subscribing to review's events is what apps.ready is for; the import waits until the
-        # models it reaches are loaded.
+        # Subscribing to review's events and registering Celery tasks is what apps.ready is
+        # for; the imports wait until the models they reach are loaded.
+        from notifications import tasks  # noqa: F401
         from notifications.subscriptions import subscribe_to_review_events
 
         subscribe_to_review_events()

@@ -1,22 +1,27 @@
 """Notifications: who hears about what, over which channel; marking read.
 
-Every notification has an idempotency key, so an event handled twice (a retried or redelivered
-Celery task, two sweeps) notifies each person once. E-mail goes out from Delivery rows that a
-worker or the delivery sweep sends, state-based, so nothing waits in a long Celery countdown.
+Notifications are written in the transaction of the change that causes them: in-app notices
+are Notification rows, e-mails are Delivery rows (the outbox). They commit or roll back with the
+change, so neither depends on the broker. After the commit a worker is asked to send the e-mails
+at once; whatever it does not send, the delivery sweep does. Every notification has an
+idempotency key, so an event handled twice (an old dispatch_event message redelivered, two
+sweeps) notifies each person once.
 """
 
-from celery import current_app
+from functools import partial
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from declarations.models import Declaration
 from declarations.stages import Stage
 from notifications import recipients
+from notifications.delivery import enqueue_deliveries
 from notifications.models import Channel, Delivery, Notification, Preference
+from notifications.texts import render_text
 from review import engine
 from review.models import Decision, ReviewProcess, ReviewTask
 
@@ -40,10 +45,13 @@ def notify(
     declaration: Declaration | None = None,
     path: str = "",
 ) -> list[Notification]:
-    """Notify each user once per key, in-app and/or by e-mail as they chose."""
-    created = []
+    """Notify each user once per key, in-app and/or by e-mail as they chose.
+
+    Writes the rows in the caller's transaction; the e-mails are handed to a worker after the
+    commit."""
+    created, deliveries = [], []
     for user in recipients.unique(users):
-        text = render_to_string(
+        text = render_text(
             f"notifications/events/{event}.txt",
             {**context, "user": user, "link": _link(path) if path else ""},
         ).strip()
@@ -67,14 +75,11 @@ def notify(
             delivery = Delivery.objects.create(
                 notification=notification, channel=Channel.EMAIL, next_attempt_at=timezone.now()
             )
-            transaction.on_commit(lambda pk=delivery.pk: _enqueue_delivery(pk))
+            deliveries.append(delivery.pk)
         created.append(notification)
+    if deliveries:
+        transaction.on_commit(partial(enqueue_deliveries, deliveries))
     return created
-
-
-def _enqueue_delivery(delivery_id: int) -> None:
-    # By name from Celery's registry: notifications.tasks builds on this module.
-    current_app.tasks["notifications.deliver_email"].delay(delivery_id)
 
 
 def _task_context(task: ReviewTask) -> dict:

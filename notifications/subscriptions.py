@@ -1,26 +1,22 @@
-"""How notifications hear about review events (review.events): each event is dispatched to the
-Celery task that creates its notifications once the service's transaction commits."""
+"""How notifications hear about review events (review.events): each event's notices and e-mail
+deliveries are written at once, inside the transaction of the change that caused them (the
+outbox), so they commit or roll back with it and never wait for the broker."""
 
 from functools import partial
 
-from django.db import transaction
-
-from notifications.tasks import dispatch_event
+from notifications.services import notify_event
 from review.events import EVENTS, subscribe
 
 
-def _dispatch_on_commit(event: str, **payload) -> None:
-    transaction.on_commit(lambda: dispatch_event.delay(event, payload))
+def _write_notifications(event: str, **payload) -> None:
+    notify_event(event=event, payload=payload)
 
 
-_subscribed = False
+# One handler object per event, so that registering twice registers nothing new.
+HANDLERS = {event: partial(_write_notifications, event) for event in EVENTS}
 
 
 def subscribe_to_review_events() -> None:
-    """Register the notifications' handlers (once, when the app is ready)."""
-    global _subscribed  # apps may be readied more than once in one process
-    if _subscribed:
-        return
-    for event in EVENTS:
-        subscribe(event, partial(_dispatch_on_commit, event))
-    _subscribed = True
+    """Register the notifications' handlers (review.events ignores a second registration)."""
+    for event, handler in HANDLERS.items():
+        subscribe(event, handler)

@@ -13,7 +13,8 @@ _subscribers: dict[str, list[Callable[..., object]]] = defaultdict(list)
 
 
 def subscribe(event: str, handler: Callable[..., object]) -> None:
-    """Call `handler(**payload)` whenever `event` is published (registered once at start-up)."""
+    """Call `handler(**payload)` whenever `event` is published. Registering an equal handler
+    again (apps readied twice in one process) changes nothing."""
     if event not in EVENTS:
         raise ValueError(f"unknown review event: {event}")
     if handler not in _subscribers[event]:

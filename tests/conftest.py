@@ -14,6 +14,7 @@ from django.db import connection
 from demo.data import load_demo
 from organisations.models import Jurisdiction
 from tests import factories
+from tests.servers import RedisServer, free_port, redis_server_available
 
 
 def _require(available: bool, reason: str) -> None:
@@ -74,3 +75,20 @@ def demo(db):
     if not Jurisdiction.objects.exists():
         load_demo()
     return factories.DemoData()
+
+
+@pytest.fixture
+def own_redis():
+    """own_redis(port) starts a redis-server of the test's own (a free port if none is given),
+    never the shared one; every server started is stopped after the test."""
+    _require(redis_server_available(), "needs redis-server on PATH for a Redis of its own")
+    servers = []
+
+    def start(port: int | None = None) -> RedisServer:
+        server = RedisServer(port or free_port()).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -31,6 +31,23 @@ def test_app_is_configured_for_reliable_delivery():
     assert "config.ping" in app.tasks
 
 
+def test_no_task_outlives_its_visibility_timeout_and_sending_never_waits():
+    """A message a worker has taken waits at most for the task before it (one prefetched per
+    process) and then runs: both end at their hard time limit, within the visibility timeout,
+    so Redis never hands a running task to a second worker. The soft limit comes first so that
+    a task can stop cleanly. Sending a task neither retries an unreachable broker nor stores a
+    result; only the ping of the round-trip test keeps its result."""
+    options = app.conf.broker_transport_options
+    assert app.conf.task_soft_time_limit < app.conf.task_time_limit
+    assert 2 * app.conf.task_time_limit <= options["visibility_timeout"]
+    assert options["visibility_timeout"] == 900
+    assert options["max_retries"] == 0
+    assert options["socket_connect_timeout"] < 1
+    assert app.conf.task_publish_retry is False
+    assert app.conf.task_ignore_result is True
+    assert app.tasks["config.ping"].ignore_result is False
+
+
 @pytest.mark.redis
 def test_round_trip_through_real_broker_and_worker(broker_app):
     with start_worker(broker_app, perform_ping_check=False, pool="solo", loglevel="WARNING"):

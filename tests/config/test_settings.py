@@ -76,7 +76,7 @@ def test_settings_come_from_the_environment():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "django.db.backends.postgresql",
-        "django.core.cache.backends.redis.RedisCache",
+        "django_redis.cache.RedisCache",
         "redis://broker.example:6379/0",
         "False",
         "['a.example',",

@@ -1,19 +1,22 @@
 """Fixtures for the deadline, notification, escalation and digest tests.
 
 `flow` drives declarations through the real services and, like a real commit, runs what they
-register with transaction.on_commit (the Celery dispatch, eager in tests, and the e-mail
-delivery it enqueues in turn).
+register with transaction.on_commit: the services write notifications and pending e-mail
+deliveries in their own transaction, and on commit hand the e-mails to the deliver_email task
+(eager in tests), which sends them.
 """
 
 import threading
 
 import pytest
-from celery.signals import task_prerun
+from aiosmtpd.controller import Controller
+from celery.signals import task_postrun, task_prerun
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
+from config.celery import app
 from notifications import delivery, digest, sweeps
 from organisations.models import Role
 from review import services as review
@@ -27,6 +30,7 @@ from tests.notifications.helpers import (
     reviewers_of,
     user,
 )
+from tests.servers import Inbox, free_port
 
 
 @pytest.fixture(autouse=True)
@@ -49,6 +53,19 @@ def celery_runs():
     task_prerun.connect(record, weak=False)
     yield ran
     task_prerun.disconnect(record)
+
+
+@pytest.fixture
+def celery_results():
+    """(task name, return value) of every Celery task that finishes during the test."""
+    finished = []
+
+    def record(sender=None, retval=None, **_):
+        finished.append((sender.name, retval))
+
+    task_postrun.connect(record, weak=False)
+    yield finished
+    task_postrun.disconnect(record)
 
 
 class Flow:
@@ -170,3 +187,66 @@ def ny_admin(demo):
     """An administrator of the 南岳区 jurisdiction only."""
     jurisdiction = demo.org(NY_DEPARTMENT).jurisdiction
     return _member("ny_admin", Role.ADMINISTRATOR, jurisdiction=jurisdiction)
+
+
+@pytest.fixture
+def smtp_port(settings):
+    """Django sends through the SMTP backend to 127.0.0.1:<port>, where nothing listens yet."""
+    port = free_port()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    return port
+
+
+@pytest.fixture
+def smtp_server(smtp_port):
+    """start() brings up a real SMTP server on the port (optionally with a handler of the test's
+    own); it is stopped after the test."""
+    controllers = []
+
+    def start(handler=None) -> Inbox:
+        handler = handler or Inbox()
+        controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
+        controller.start()
+        controllers.append(controller)
+        return handler
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+def _reset_broker_connections() -> None:
+    """Forget pooled broker connections (as Celery does after a fork), the result backend made
+    for the previous URL, and any recent broker failure."""
+    app._pool = None
+    app.amqp._producer_pool = None
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
+    delivery.BrokerPause.end()
+
+
+@pytest.fixture
+def broker(monkeypatch):
+    """broker(url) points config.celery.app at that broker with tasks no longer run eagerly, as
+    in production; the test settings are restored after the test."""
+    # Celery reads these variables before its configuration: they would win over the url.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    monkeypatch.delenv("CELERY_RESULT_BACKEND", raising=False)
+    keys = ("broker_url", "result_backend", "task_always_eager")
+    saved = {key: app.conf[key] for key in keys}
+
+    def use(url: str):
+        app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
+        _reset_broker_connections()
+        return app
+
+    yield use
+    app.conf.update(**saved)
+    _reset_broker_connections()

@@ -6,9 +6,10 @@ from io import StringIO
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 
 from audit.models import AuditAction
-from notifications.models import Delivery
+from notifications.models import Channel, Delivery, Notification
 from notifications.sweeps import sweep_deadlines
 from tests.notifications.helpers import (
     NY_MOVE,
@@ -18,6 +19,7 @@ from tests.notifications.helpers import (
     recipients,
     seed,
     task,
+    user,
 )
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +102,28 @@ def test_send_weekly_digest_command_is_idempotent_within_a_week(flow, time_machi
     output = _command(flow, "send_weekly_digest")
     assert "weekly digest: 0 notifications" in output
     assert len(recipients("weekly_digest")) == count
+
+
+def test_deliver_notifications_clears_a_backlog_of_any_size_in_one_run(demo):
+    """After an outage 1,001 e-mails wait (more than one batch of 500): one run of the command
+    sends every one of them, once, and a second run sends nothing."""
+    head = user("ny_head")
+    notifications = Notification.objects.bulk_create(
+        Notification(user=head, event="urge", title=f"催办 {n}", idempotency_key=f"backlog:{n}")
+        for n in range(1001)
+    )
+    Delivery.objects.bulk_create(
+        Delivery(notification=n, channel=Channel.EMAIL, next_attempt_at=timezone.now())
+        for n in notifications
+    )
+    out = StringIO()
+    call_command("deliver_notifications", stdout=out)
+    assert "deliveries: {'sent': 1001}" in out.getvalue()
+    assert len(mail.outbox) == 1001
+    assert len({m.subject for m in mail.outbox}) == 1001
+    assert email_deliveries(Delivery.Status.PENDING) == []
+
+    out = StringIO()
+    call_command("deliver_notifications", stdout=out)
+    assert "deliveries: {}" in out.getvalue()
+    assert len(mail.outbox) == 1001

@@ -2,13 +2,9 @@
 retried by the delivery sweep with backoff until the server is back; after MAX_ATTEMPTS the
 delivery is marked failed, where administrators see it and can resend it."""
 
-import email
-import socket
 from datetime import timedelta
-from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.management import call_command
 
@@ -17,56 +13,6 @@ from notifications.models import Delivery
 from tests.notifications.helpers import NY_MOVE, at, email_deliveries, recipients, seed
 
 pytestmark = pytest.mark.django_db
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        parsed = email.message_from_bytes(envelope.original_content, policy=policy.default)
-        self.messages.append((list(envelope.rcpt_tos), parsed))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_port(settings):
-    """Django sends through the SMTP backend to 127.0.0.1:<port>, where nothing listens yet."""
-    port = _free_port()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
-    return port
-
-
-@pytest.fixture
-def smtp_server(smtp_port):
-    """start() brings up a real SMTP server on the port; it is stopped after the test."""
-    inbox = Inbox()
-    controllers = []
-
-    def start() -> Inbox:
-        controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-        controller.start()
-        controllers.append(controller)
-        return inbox
-
-    yield start
-    for controller in controllers:
-        controller.stop()
 
 
 def test_smtp_failure_is_retried_and_delivered_when_the_server_recovers(

@@ -262,3 +262,29 @@ def test_redelivered_celery_messages_notify_and_mail_once(flow):
     assert len(mail.outbox) == 1
     keys = list(Notification.objects.values_list("idempotency_key", flat=True))
     assert len(keys) == len(set(keys))
+
+
+def test_emails_and_notices_show_quotes_and_angle_brackets_as_typed(flow, web):
+    """A declaration name and an opinion holding ' " < > & reach the preparer as typed: the
+    e-mail's subject and body are plain text, not HTML-escaped (no &#x27; or &lt;), and the
+    notification page shows the same text once, not escaped twice."""
+    declaration = seed(NY_MOVE)
+    name = 'O\'Neil "网格" <试点> & 运维'
+    opinion = "请补充 <指标值> 与 '确定依据' & 说明"
+    declaration.name = name
+    declaration.save(update_fields=["name"])
+    flow.submit(declaration)
+    mail.outbox = []
+    flow.return_(declaration, opinion=opinion)
+
+    (message,) = mail.outbox
+    assert message.to == ["ny_preparer@example.gov.cn"]
+    assert message.subject == f"申报表被退回修改：{name}"
+    assert f"《{name}》" in message.body
+    assert f"审核意见：{opinion}" in message.body
+    assert "&#x27;" not in message.subject + message.body
+    assert "&lt;" not in message.subject + message.body
+
+    page = text_of(web("ny_preparer").get("/notifications/"))
+    assert f"申报表被退回修改：{name}" in page
+    assert f"审核意见：{opinion}" in page

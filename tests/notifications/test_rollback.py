@@ -1,4 +1,5 @@
-"""Notifications are enqueued on commit: a rolled-back transaction sends nothing at all."""
+"""Notifications are written in the change's own transaction and e-mails are handed to Celery
+only on commit: a rolled-back transaction leaves no notification and sends nothing at all."""
 
 import pytest
 from django.core import mail
@@ -43,28 +44,28 @@ def test_rolled_back_submit_sends_nothing(demo, django_capture_on_commit_callbac
 
 
 @pytest.mark.django_db
-def test_the_same_submit_committed_does_dispatch(
+def test_the_same_submit_committed_writes_the_notice_and_sends_after_commit(
     demo, django_capture_on_commit_callbacks, celery_runs
 ):
-    """The control: committed, the same submit registers the dispatch on commit, and the Celery
-    tasks run only then."""
+    """The control: committed, the same submit has written ny_head's notification and its
+    pending e-mail delivery inside its own transaction; no Celery task runs before the commit,
+    and only deliver_email runs after it."""
     declaration = seed(NY_MOVE)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         declaration_submit(actor=user("ny_preparer"), declaration_id=declaration.pk)
         assert celery_runs == []  # nothing before the commit
-    assert len(callbacks) >= 1
-    assert [name for name, _ in celery_runs] == [
-        "notifications.dispatch_event",
-        "notifications.deliver_email",
-    ]
-    assert Notification.objects.filter(user__username="ny_head").count() == 1
+        assert Notification.objects.filter(user__username="ny_head").count() == 1
+        assert Delivery.objects.get().status == Delivery.Status.PENDING
+    assert len(callbacks) == 1
+    assert [name for name, _ in celery_runs] == ["notifications.deliver_email"]
+    assert Delivery.objects.get().status == Delivery.Status.SENT
     assert len(mail.outbox) == 1
 
 
 @pytest.mark.django_db(transaction=True)
 def test_rolled_back_submit_sends_nothing_with_real_commits(demo, celery_runs):
-    """With real transactions (no test wrapper): the rolled-back submit dispatches nothing; a
-    later committed submit notifies once."""
+    """With real transactions (no test wrapper): the rolled-back submit leaves nothing and hands
+    nothing to Celery; a later committed submit notifies once."""
     declaration = seed(NY_MOVE)
     with pytest.raises(Boom):
         _submit_then_fail(declaration)
@@ -72,10 +73,7 @@ def test_rolled_back_submit_sends_nothing_with_real_commits(demo, celery_runs):
     _nothing_sent(declaration)
 
     declaration_submit(actor=user("ny_preparer"), declaration_id=declaration.pk)
-    assert [name for name, _ in celery_runs] == [
-        "notifications.dispatch_event",
-        "notifications.deliver_email",
-    ]
+    assert [name for name, _ in celery_runs] == ["notifications.deliver_email"]
     assert [n.user.username for n in Notification.objects.all()] == ["ny_head"]
     assert [m.to for m in mail.outbox] == [["ny_head@example.gov.cn"]]
 
