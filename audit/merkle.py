@@ -235,10 +235,9 @@ def verify_inclusion(
             return False
         if fn & 1 or fn == sn:
             result = node_hash(element, result)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn >>= 1
-                    sn >>= 1
+            while fn and not fn & 1:
+                fn >>= 1
+                sn >>= 1
         else:
             result = node_hash(result, element)
         fn >>= 1
@@ -278,10 +277,9 @@ def verify_consistency(
         if fn & 1 or fn == sn:
             first = node_hash(element, first)
             second = node_hash(element, second)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn >>= 1
-                    sn >>= 1
+            while fn and not fn & 1:
+                fn >>= 1
+                sn >>= 1
         else:
             second = node_hash(second, element)
         fn >>= 1
