@@ -12,7 +12,12 @@ Plain Python (no Django), so the offline verifier, the database layer and the te
   every perfect subtree that is complete. `completed_subtrees` lists the subtrees a new leaf
   completes, so a table of them can be filled as leaves are appended; every proof then needs
   O(log n) reads, and a subtree never changes once complete, so proofs against older sizes
-  come from the same rows.
+  come from the same rows. To place many leaves at once (at checkpoint time, say), start
+  `CompactRange.from_store(store, first_position)` and `append` each leaf: every call returns
+  the subtrees to store, without reading the store again.
+- Proof verification follows RFC 9162 to the letter. The tree size is bound by the signed
+  checkpoint, not by a proof: some sizes give paths of the same shape, and only the signed
+  root tells them apart, so always take size and root from the same verified checkpoint.
 
 Levels count from the leaves: a perfect subtree at (level, index) covers the leaves
 [index * 2**level, (index + 1) * 2**level); level 0 is a single leaf.
@@ -178,7 +183,7 @@ def completed_subtrees(index: int, leaf_hash: bytes, store: SubtreeStore) -> lis
     return completed
 
 
-def subtree_root(store: SubtreeStore, size: int) -> bytes:
+def store_root(store: SubtreeStore, size: int) -> bytes:
     """The Merkle tree hash of the first `size` leaves of a store."""
     return CompactRange.from_store(store, size).root()
 
@@ -324,7 +329,7 @@ class MemoryStore:
 
     def root(self, size: int | None = None) -> bytes:
         """The Merkle tree hash of the first `size` leaves (all of them by default)."""
-        return subtree_root(self, self.size if size is None else size)
+        return store_root(self, self.size if size is None else size)
 
 
 def _split(width: int) -> int:

@@ -479,6 +479,41 @@ def test_completed_subtrees_are_what_streaming_completes(leaves):
         store.append(value)
 
 
+class DictStore:
+    """A bare store filled from outside, as a database table would be."""
+
+    def __init__(self):
+        self.leaves, self.nodes = [], {}
+
+    def subtree_hashes(self, nodes):
+        return [self.nodes[node] for node in nodes]
+
+    def leaf_hashes(self, start, stop):
+        return self.leaves[start:stop]
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    leaves=st.lists(st.binary(min_size=32, max_size=32), min_size=1, max_size=120),
+    data=st.data(),
+)
+def test_placing_leaves_in_batches_stores_the_subtrees_proofs_need(leaves, data):
+    """Leaves placed in batches (a range resumed from the store, each append's subtrees
+    stored) leave a store whose proofs are RFC 9162's, batch boundaries wherever they fall."""
+    store = DictStore()
+    while len(store.leaves) < len(leaves):
+        start = len(store.leaves)
+        stop = data.draw(st.integers(start + 1, len(leaves)), label="batch end")
+        placing = CompactRange.from_store(store, start)
+        for value in leaves[start:stop]:
+            completed = placing.append(value)
+            store.leaves.append(value)
+            store.nodes.update({(level, index): node for level, index, node in completed})
+    for index in range(len(leaves)):
+        assert inclusion_proof(store, index, len(leaves)) == rfc_path(index, leaves)
+    assert consistency_proof(store, 1, len(leaves)) == rfc_subproof(1, leaves, True)
+
+
 def test_completed_subtrees_by_position():
     """Leaf 7 closes the subtrees of 2, 4 and 8 leaves; leaf 4 closes none; leaf 5 one."""
     store = MemoryStore(LEAF_HASHES[:7])
