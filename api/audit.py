@@ -11,7 +11,6 @@ from api.common import ID_LOOKUP
 from audit.models import AuditEvent
 from review import permissions, selectors
 from review.filters import AuditEventFilter
-from review.permissions import NotAllowed
 
 
 @extend_schema_view(
@@ -28,8 +27,7 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = AuditEvent.objects.none()
 
     def get_queryset(self):
-        if not permissions.is_overseer(self.request.user):
-            raise NotAllowed("只有审计人员和管理员可以查看审计日志。")
+        permissions.require_overseer(self.request.user)
         return (
             selectors.audit_events_for(self.request.user)
             .select_related("actor")

@@ -129,13 +129,9 @@ def unit_to_prepare_for(user, unit_id: int | None) -> Organisation:
             _refused(user, Action.CREATE, message, requested={"unit": unit_id})
             raise NotAllowed(message)
         return unit
-    units = units_prepared_by(user)
+    units = require_some_unit(user)
     if len(units) == 1:
         return units[0]
-    if not units:
-        message = "只有填报单位的填报人可以新建申报表。"
-        _refused(user, Action.CREATE, message)
-        raise NotAllowed(message)
     raise ValidationError({"unit": ["您在多个单位任填报人，请指定 unit。"]})
 
 
@@ -501,6 +497,24 @@ def require(user, action: str, obj, *, requested: dict | None = None) -> Members
     if decision.hidden:
         raise NotFound(decision.refusal)
     raise NotAllowed(decision.refusal)
+
+
+def require_overseer(user) -> None:
+    """Only auditors and administrators read the audit log (the refusal is recorded)."""
+    if not is_overseer(user):
+        message = "只有审计人员和管理员可以查看审计日志。"
+        _refused(user, Action.VIEW, message, requested={"audit_log": True})
+        raise NotAllowed(message)
+
+
+def require_some_unit(user) -> list[Organisation]:
+    """The units the user prepares for; a refusal (recorded) when there are none."""
+    units = units_prepared_by(user)
+    if not units:
+        message = "只有填报单位的填报人可以新建申报表。"
+        _refused(user, Action.CREATE, message)
+        raise NotAllowed(message)
+    return units
 
 
 def require_preparer(user, unit: Organisation) -> Membership:

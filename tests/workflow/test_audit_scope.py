@@ -144,3 +144,22 @@ def test_a_reviewer_who_is_also_an_auditor_comments_as_the_reviewer(demo):
         "中共鄂州市委政法委员会",
         "已阅",
     )
+
+
+@pytest.mark.django_db
+def test_refusals_outside_any_object_are_recorded_too(client, demo):
+    """Opening the audit log without being an auditor, or the new-declaration page without
+    being a preparer, is refused (403) and recorded once on the actor's own trail."""
+    login(client, "ez_dept")
+    assert client.get("/audit/").status_code == 403
+    login(client, "ez_head")
+    assert client.get("/declarations/new/").status_code == 403
+    api = APIClient()
+    api.force_authenticate(user("ny_preparer"))
+    assert api.get("/api/audit/events/").status_code == 403
+    refused = AuditEvent.objects.filter(result=AuditResult.REFUSED).order_by("pk")
+    assert [(e.actor.username, e.action, e.chain == f"actor:{e.actor_id}") for e in refused] == [
+        ("ez_dept", "view", True),
+        ("ez_head", "create", True),
+        ("ny_preparer", "view", True),
+    ]

@@ -125,10 +125,8 @@ def declaration_list_export(request):
 @service_errors
 def declaration_new(request):
     units = Organisation.objects.filter(
-        pk__in=[u.pk for u in permissions.units_prepared_by(request.user)]
+        pk__in=[u.pk for u in permissions.require_some_unit(request.user)]
     )
-    if not units:
-        return refused(request, "只有填报单位的填报人可以新建申报表。")
     form = NewDeclarationForm(
         request.POST or None,
         units=units,

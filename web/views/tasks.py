@@ -124,9 +124,9 @@ def task_action(request, pk, action):
 
 
 @login_required
+@service_errors
 def audit_log(request):
-    if not permissions.is_overseer(request.user):
-        return refused(request, "只有审计人员和管理员可以查看审计日志。")
+    permissions.require_overseer(request.user)
     get = request.GET
     events = selectors.audit_events_for(request.user).order_by("-at", "-pk")
     page = Paginator(AuditEventFilter(get, queryset=events).qs, 100).get_page(get.get("page"))
