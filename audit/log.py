@@ -312,7 +312,7 @@ def verify_audit() -> list[Problem]:
     """Every problem in the log, the first bad event first."""
     heads = {head.chain: head for head in ChainHead.objects.all()}
     chains = set(heads) | set(AuditEvent.objects.values_list("chain", flat=True).distinct())
-    problems = []
+    problems: list[Problem] = []
     for chain in sorted(chains):
         problems.extend(_verify_chain(chain, heads.get(chain)))
     problems.extend(_verify_checkpoints())

@@ -41,7 +41,9 @@ class Subtree(NamedTuple):
     """A perfect subtree: its level (0 = leaf), its index within the level, its hash."""
 
     level: int
-    index: int
+    # A field may be named index (Python allows it); mypy takes it for an override of
+    # tuple.index. Nothing calls tuple.index on a Subtree, and the name is RFC 9162's.
+    index: int  # type: ignore[assignment]
     hash: bytes
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db import models
+
 from declarations.formatting import plain_number
 from declarations.models import Declaration, FundingLine, Goal, Horizon, Indicator
 
@@ -136,7 +138,11 @@ def write_content(declaration: Declaration, content: DeclarationContent) -> None
 
 
 def _is_text(name: str) -> bool:
-    return Declaration._meta.get_field(name).get_internal_type() in ("CharField", "TextField")
+    model_field = Declaration._meta.get_field(name)
+    return isinstance(model_field, models.Field) and model_field.get_internal_type() in (
+        "CharField",
+        "TextField",
+    )
 
 
 def _blank_to_empty(row: dict) -> dict:

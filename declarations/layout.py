@@ -9,7 +9,16 @@ from django.utils import timezone
 
 from declarations.content import content_digest
 from declarations.formatting import plain_number
-from declarations.models import Declaration, DeclarationKind, FundingSource, Horizon, Nature, Stage
+from declarations.models import (
+    Declaration,
+    DeclarationKind,
+    FundingSource,
+    Horizon,
+    Indicator,
+    Nature,
+    Stage,
+    Stamp,
+)
 from declarations.stages import REVIEW_STAGES
 
 FISCAL_SOURCES = [
@@ -28,7 +37,7 @@ OPINION_TITLES = {
 
 @dataclass
 class IndicatorRow:
-    indicator: object
+    indicator: Indicator
     number: int  # 指标N within its level-2 group
     code: str  # 年度目标01 … within its horizon
     level1_span: int = 0  # rows the level-1 cell spans; 0 when merged into the row above
@@ -46,7 +55,7 @@ class IndicatorBlock:
 class Opinion:
     stage: str
     title: str
-    stamp: object | None
+    stamp: Stamp | None
     matches_current: bool | None
 
 
@@ -67,11 +76,11 @@ def _is_month_end(day) -> bool:
 
 
 def _spans(rows: list[IndicatorRow]) -> None:
-    for _, level1_rows in groupby(rows, key=lambda r: r.indicator.level1):
-        level1_rows = list(level1_rows)
+    for _, level1_group in groupby(rows, key=lambda r: r.indicator.level1):
+        level1_rows = list(level1_group)
         level1_rows[0].level1_span = len(level1_rows)
-        for _, level2_rows in groupby(level1_rows, key=lambda r: r.indicator.level2):
-            level2_rows = list(level2_rows)
+        for _, level2_group in groupby(level1_rows, key=lambda r: r.indicator.level2):
+            level2_rows = list(level2_group)
             level2_rows[0].level2_span = len(level2_rows)
 
 
@@ -82,11 +91,13 @@ def indicator_blocks(declaration: Declaration) -> list[IndicatorBlock]:
         own = [i for i in indicators if i.horizon == horizon]
         if not own:
             continue
-        rows = []
+        rows: list[IndicatorRow] = []
         for code_number, indicator in enumerate(own, start=1):
             previous = rows[-1] if rows else None
-            same_group = previous and previous.indicator.level2 == indicator.level2
-            number = previous.number + 1 if same_group else 1
+            if previous is not None and previous.indicator.level2 == indicator.level2:
+                number = previous.number + 1  # the next of its level-2 group
+            else:
+                number = 1
             rows.append(
                 IndicatorRow(indicator, number, f"{Horizon(horizon).label}{code_number:02d}")
             )

@@ -2,6 +2,7 @@
 
 import uuid
 from decimal import Decimal
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -14,7 +15,13 @@ from declarations.formatting import plain_number
 from declarations.stages import Stage
 from organisations.models import Organisation
 
-MONEY = {"max_digits": 14, "decimal_places": 4}  # 万元, down to the yuan
+
+class _Digits(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: _Digits = {"max_digits": 14, "decimal_places": 4}  # 万元, down to the yuan
 
 
 class DeclarationKind(models.TextChoices):

@@ -7,6 +7,8 @@ from declarations.content import DeclarationContent
 from declarations.models import DeclarationKind, FundingSource, Horizon, Nature
 
 OUT, BEN, SAT = "output", "benefit", "satisfaction"
+# A qualitative indicator of the 鄂州 form: level 1, level 2, name, target.
+TextIndicator = tuple[str, str, str, str]
 
 
 def _text(level1, level2, name, target, horizon=Horizon.ANNUAL):
@@ -39,7 +41,7 @@ def _num(level1, level2, name, operator, value, unit, horizon=Horizon.ANNUAL):
 
 # --- 000: 鄂州市 project expenditure, 280万 ---------------------------------------------------
 
-_EZ_COMMON_BEFORE = [
+_EZ_COMMON_BEFORE: list[TextIndicator] = [
     (
         OUT,
         "quantity",
@@ -60,7 +62,7 @@ _EZ_LONG_3 = (
     "市综治中心成为社会治安预测预警平台。",
     "定期研判预警社会治安形势，向各地各有关部门督办预警。",
 )
-_EZ_COMMON_AFTER = [
+_EZ_COMMON_AFTER: list[TextIndicator] = [
     (
         OUT,
         "quality",
@@ -86,7 +88,7 @@ _EZ_COMMON_AFTER = [
 ]
 
 
-def _ez_indicators(horizon: str, third) -> list[dict]:
+def _ez_indicators(horizon: str, third: TextIndicator) -> list[dict]:
     rows = [*_EZ_COMMON_BEFORE, third, *_EZ_COMMON_AFTER]
     return [_text(*row, horizon=horizon) for row in rows]
 

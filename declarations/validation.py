@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from declarations.formatting import plain_number
 from declarations.models import (
@@ -23,7 +24,8 @@ from declarations.models import (
 )
 
 COMMON_REQUIRED = ["name", "nature", "basis", "budget"]
-REQUIRED_BY_KIND = {
+# Keyed by str: looked up with the stored kind.
+REQUIRED_BY_KIND: dict[str, list[str]] = {
     DeclarationKind.PROJECT: [*COMMON_REQUIRED, "category"],
     DeclarationKind.SPECIAL_FUND: [
         *COMMON_REQUIRED,
@@ -50,7 +52,9 @@ def field_label(kind: str, name: str) -> str:
     """The field's label on the paper form of this kind."""
     if kind == DeclarationKind.SPECIAL_FUND and name in SPECIAL_FUND_LABELS:
         return SPECIAL_FUND_LABELS[name]
-    return str(Declaration._meta.get_field(name).verbose_name)
+    model_field = Declaration._meta.get_field(name)
+    # get_field also finds reverse relations, which have no label; the forms name fields only.
+    return str(model_field.verbose_name) if isinstance(model_field, models.Field) else name
 
 
 # The years a declaration's fiscal year and its period may lie in (as Declaration.fiscal_year).

@@ -31,9 +31,11 @@ def _members(role: str, **membership) -> list:
     )
 
 
-def organisation_heads(organisation: Organisation) -> list:
+def organisation_heads(organisation: Organisation | None) -> list:
     """The heads of an organisation; a unit's head is its 单位负责人; sections fall back to the
-    finance bureau's heads."""
+    finance bureau's heads. No organisation, no heads."""
+    if organisation is None:
+        return []
     role = Role.UNIT_HEAD if organisation.kind == OrganisationKind.UNIT else Role.ORGANISATION_HEAD
     heads = _members(role, organisation=organisation)
     if not heads and organisation.parent_id and organisation.kind != OrganisationKind.UNIT:

@@ -8,6 +8,7 @@ idempotency key, so an event handled twice (an old dispatch_event message redeli
 sweeps) notifies each person once.
 """
 
+from collections.abc import Callable
 from functools import partial
 
 from django.conf import settings
@@ -87,7 +88,7 @@ def _task_context(task: ReviewTask) -> dict:
     return {
         "task": task,
         "declaration": declaration,
-        "stage": declaration.get_stage_display() or task.stage,
+        "stage": (declaration.get_stage_display() if declaration else "") or task.stage,
         "due": timezone.localtime(task.due_at) if task.due_at else None,
     }
 
@@ -134,7 +135,7 @@ def _on_decided(
 ) -> list:
     declaration = Declaration.objects.select_related("reporting_unit").get(pk=declaration_id)
     process = ReviewProcess.objects.filter(declaration=declaration).order_by("-round").first()
-    event = DECIDED_EVENTS[decision]
+    event = DECIDED_EVENTS[Decision(decision)]
     if decision == Decision.RETURN_PREVIOUS:
         # Returned to the previous stage: that stage's people hear about it, not the preparer.
         task = engine.open_task(process) if process else None
@@ -173,7 +174,7 @@ def _on_urge(*, task_id: int, urge_event_id: int, **_) -> list:
     return _notify_task_people(_load_task(task_id), event="urge", key=f"urge:{urge_event_id}")
 
 
-HANDLERS = {
+HANDLERS: dict[str, Callable[..., list]] = {
     "task_created": _on_task_created,
     "declaration_decided": _on_decided,
     "task_withdrawn": _on_withdrawn,

@@ -66,27 +66,31 @@ def _claim_level(task_id: int, level: str, now) -> ReviewTask | None:
 
 
 def _context(task: ReviewTask) -> dict:
+    declaration = task.declaration
     return {
         "task": task,
-        "declaration": task.declaration,
-        "stage": task.declaration.get_stage_display() or task.stage,
+        "declaration": declaration,
+        "stage": (declaration.get_stage_display() if declaration else "") or task.stage,
         "due": timezone.localtime(task.due_at) if task.due_at else None,
     }
 
 
 def _fire(task: ReviewTask, level: str, now) -> bool:
     """Notify for one level and audit it; False when a missed reminder is skipped."""
+    declaration = task.declaration
+    if declaration is None:  # _due_ids finds review tasks only, and each has one
+        return False
     path = reverse("workflow:task_detail", args=[task.pk])
     if level == "remind":
         if task.due_at and task.due_at <= now:
             # Missed while the sweep was down and already overdue: the overdue notice says it all.
             record_event(
                 action=AuditAction.REMIND,
-                declaration=task.declaration,
+                declaration=declaration,
                 stage=task.stage,
                 details={"task": task.pk, "skipped": "already overdue"},
             )
-            return
+            return False
         people, event = recipients.task_people(task), "reminder"
         action = AuditAction.REMIND
     elif level == "overdue":
@@ -94,21 +98,19 @@ def _fire(task: ReviewTask, level: str, now) -> bool:
         people += recipients.organisation_heads(task.candidate_organisation)
         event, action = "escalation", AuditAction.ESCALATE
     else:
-        people = recipients.jurisdiction_administrators(
-            task.declaration.reporting_unit.jurisdiction
-        )
+        people = recipients.jurisdiction_administrators(declaration.reporting_unit.jurisdiction)
         event, action = "escalation_admin", AuditAction.ESCALATE
     notified = notify(
         people,
         event=event,
         key=f"{level}:{task.pk}",
         context=_context(task),
-        declaration=task.declaration,
+        declaration=declaration,
         path=path,
     )
     record_event(
         action=action,
-        declaration=task.declaration,
+        declaration=declaration,
         stage=task.stage,
         details={
             "task": task.pk,

@@ -70,7 +70,9 @@ class UserAdmin(BaseUserAdmin):
         if formset.model is not Membership:
             return super().save_formset(request, form, formset, change)
         for membership in formset.save(commit=False):
-            changed = next((f.changed_data for f in formset.forms if f.instance is membership), [])
+            changed: list[str] = next(
+                (f.changed_data for f in formset.forms if f.instance is membership), []
+            )
             roles.membership_save(actor=request.user, membership=membership, changed=changed)
         for membership in formset.deleted_objects:
             roles.membership_delete(actor=request.user, membership=membership)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -41,7 +42,8 @@ class OrganisationKind(models.TextChoices):
 
 
 # The organisation a kind hangs under: sections under the bureau, units under a department.
-PARENT_KIND = {
+# Keyed by str: it is looked up with the stored value, which may be blank or unknown in clean().
+PARENT_KIND: dict[str, OrganisationKind] = {
     OrganisationKind.BUSINESS_SECTION: OrganisationKind.FINANCE_BUREAU,
     OrganisationKind.PERFORMANCE_SECTION: OrganisationKind.FINANCE_BUREAU,
     OrganisationKind.UNIT: OrganisationKind.DEPARTMENT,
@@ -118,7 +120,7 @@ class Organisation(models.Model):
         return self.parent if self.kind == OrganisationKind.UNIT else None
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, str | Promise] = {}
         expected_parent = PARENT_KIND.get(self.kind)
         if expected_parent is None and self.parent_id:
             errors["parent"] = _("该类型的组织没有上级。")
@@ -133,10 +135,10 @@ class Organisation(models.Model):
                 }
             elif self.parent.jurisdiction_id != self.jurisdiction_id:
                 errors["parent"] = _("上级必须属于同一财政辖区。")
-        if self.handled_by_id:
-            if self.kind != OrganisationKind.DEPARTMENT:
-                errors["handled_by"] = _("只有主管部门有对口业务股室。")
-            elif self.handled_by.kind != OrganisationKind.BUSINESS_SECTION:
+        if self.handled_by_id and self.kind != OrganisationKind.DEPARTMENT:
+            errors["handled_by"] = _("只有主管部门有对口业务股室。")
+        elif self.handled_by is not None:
+            if self.handled_by.kind != OrganisationKind.BUSINESS_SECTION:
                 errors["handled_by"] = _("对口股室必须是财政部门业务股室。")
             elif self.handled_by.jurisdiction_id != self.jurisdiction_id:
                 errors["handled_by"] = _("对口股室必须属于同一财政辖区。")
@@ -155,8 +157,9 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("系统管理员")
 
 
-# Which kind of organisation each organisational role is held in.
-ROLE_ORGANISATION_KIND = {
+# Which kind of organisation each organisational role is held in. Keyed by str: it is looked up
+# with the stored value, which may be blank or unknown in clean().
+ROLE_ORGANISATION_KIND: dict[str, OrganisationKind] = {
     Role.PREPARER: OrganisationKind.UNIT,
     Role.UNIT_HEAD: OrganisationKind.UNIT,
     Role.DEPARTMENT_REVIEWER: OrganisationKind.DEPARTMENT,
@@ -246,7 +249,7 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.scope_label}"
 
     def save(self, *args, **kwargs) -> None:
-        if self.organisation_id:
+        if self.organisation is not None:
             self.jurisdiction_id = self.organisation.jurisdiction_id
         super().save(*args, **kwargs)
 

@@ -11,8 +11,8 @@ def _describe(membership: Membership) -> dict:
     return {
         "user": membership.user.get_username(),
         "role": membership.role,
-        "organisation": membership.organisation.name if membership.organisation_id else "",
-        "jurisdiction": membership.jurisdiction.name if membership.jurisdiction_id else "全部",
+        "organisation": membership.organisation.name if membership.organisation else "",
+        "jurisdiction": membership.jurisdiction.name if membership.jurisdiction else "全部",
         "active": membership.is_active,
     }
 

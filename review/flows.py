@@ -45,8 +45,9 @@ def stage_nodes() -> dict[str, Node]:
         stages[stage.value] = (
             flow.View(not_routed).onCreate(this.task_created).Next(getattr(this, after))
         )
+        following = next_stage(stage)
         switch = flow.Switch().Case(
-            getattr(this, (next_stage(stage) and next_stage(stage).value) or "approved"),
+            getattr(this, following.value if following else "approved"),
             decided(Decision.APPROVE),
         )
         if previous := previous_stage(stage):

@@ -46,7 +46,7 @@ class DeclarationLifecycle:
     def conclude(self, decision: str) -> str:
         """The round ended with this decision: approved, rejected or returned for revision."""
         self.declaration.stage = ""
-        return OUTCOMES[decision]
+        return OUTCOMES[Decision(decision)]
 
     @status.transition(source=DeclarationStatus.SUBMITTED, target=DeclarationStatus.WITHDRAWN)
     def withdraw(self) -> None:

@@ -1,6 +1,11 @@
 """One review round of a declaration (a viewflow process), its tasks, and the time limits and
 working-day calendar that set each task's due time."""
 
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -10,6 +15,12 @@ from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from declarations.stages import REVIEW_STAGES, Stage
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from declarations.models import Declaration
+    from organisations.models import Organisation
 
 # A task waits for someone while it is new (in the queue), assigned or started.
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
@@ -23,28 +34,37 @@ class Decision(models.TextChoices):
 
 
 class ReviewProcessQuerySet(ProcessQuerySet):
-    def current_for(self, declaration) -> "ReviewProcess | None":
+    def current_for(self, declaration) -> ReviewProcess | None:
         """The declaration's round now under review, if any."""
         return self.filter(declaration=declaration, status=PROCESS.NEW).order_by("-round").first()
 
 
+# viewflow ships no types, so mypy's Django plugin cannot infer the fields of subclasses of its
+# Process and Task: each field of ReviewProcess and ReviewTask states its type (what may be
+# assigned, what is read back).
 class ReviewProcess(Process):
     """One round of review of one declaration: from a submission to its outcome."""
 
-    declaration = models.ForeignKey(
+    declaration: models.ForeignKey[Declaration, Declaration] = models.ForeignKey(
         "approvals.Declaration",
         on_delete=models.PROTECT,
         related_name="review_processes",
         verbose_name=_("申报表"),
     )
-    round = models.PositiveSmallIntegerField(_("轮次"))
-    entry_stage = models.CharField(_("进入环节"), max_length=16)
-    submitted_by = models.ForeignKey(
+    round: models.PositiveSmallIntegerField[int, int] = models.PositiveSmallIntegerField(_("轮次"))
+    entry_stage: models.CharField[str, str] = models.CharField(_("进入环节"), max_length=16)
+    submitted_by: models.ForeignKey[User, User] = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    decision = models.CharField(_("最近决定"), max_length=16, choices=Decision.choices, blank=True)
+    decision: models.CharField[str, str] = models.CharField(
+        _("最近决定"), max_length=16, choices=Decision.choices, blank=True
+    )
 
     objects = ReviewProcessQuerySet.as_manager()
+    if TYPE_CHECKING:
+        # Django gives every model a default manager; the plugin adds it only where it sees a
+        # Model base, and it needs it for the reverse relation Declaration.review_processes.
+        _default_manager: ClassVar[models.Manager[ReviewProcess]]
 
     class Meta:
         verbose_name = _("审核流程")
@@ -62,50 +82,71 @@ def overdue_condition(now=None) -> models.Q:
 
 
 class ReviewTaskQuerySet(TaskQuerySet):
-    def reviews(self) -> "ReviewTaskQuerySet":
+    def reviews(self) -> ReviewTaskQuerySet:
         """Tasks of the review stages (the flow's other nodes make tasks too)."""
         return self.filter(stage__in=REVIEW_STAGES, declaration__isnull=False)
 
-    def open(self) -> "ReviewTaskQuerySet":
+    def open(self) -> ReviewTaskQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
 
-    def overdue(self, now=None) -> "ReviewTaskQuerySet":
+    def overdue(self, now=None) -> ReviewTaskQuerySet:
         return self.filter(overdue_condition(now))
 
-    def not_overdue(self, now=None) -> "ReviewTaskQuerySet":
+    def not_overdue(self, now=None) -> ReviewTaskQuerySet:
         return self.exclude(overdue_condition(now))
 
 
 class ReviewTask(Task):
     """A task of the review flow; review tasks know their stage and who may take them."""
 
-    declaration = models.ForeignKey(
+    declaration: models.ForeignKey[Declaration | None, Declaration | None] = models.ForeignKey(
         "approvals.Declaration",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="review_tasks",
     )
-    stage = models.CharField(_("环节"), max_length=16, blank=True, db_index=True)
-    candidate_role = models.CharField(_("候选角色"), max_length=24, blank=True)
-    candidate_organisation = models.ForeignKey(
-        "organisations.Organisation",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("候选组织"),
+    stage: models.CharField[str, str] = models.CharField(
+        _("环节"), max_length=16, blank=True, db_index=True
     )
-    due_at = models.DateTimeField(_("办理期限"), null=True, blank=True, db_index=True)
-    remind_at = models.DateTimeField(_("提醒时间"), null=True, blank=True, db_index=True)
-    escalate_at = models.DateTimeField(_("升级时间"), null=True, blank=True, db_index=True)
-    outcome = models.CharField(_("办理结果"), max_length=16, blank=True)
+    candidate_role: models.CharField[str, str] = models.CharField(
+        _("候选角色"), max_length=24, blank=True
+    )
+    candidate_organisation: models.ForeignKey[Organisation | None, Organisation | None] = (
+        models.ForeignKey(
+            "organisations.Organisation",
+            on_delete=models.PROTECT,
+            null=True,
+            blank=True,
+            related_name="+",
+            verbose_name=_("候选组织"),
+        )
+    )
+    due_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
+        _("办理期限"), null=True, blank=True, db_index=True
+    )
+    remind_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
+        _("提醒时间"), null=True, blank=True, db_index=True
+    )
+    escalate_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
+        _("升级时间"), null=True, blank=True, db_index=True
+    )
+    outcome: models.CharField[str, str] = models.CharField(_("办理结果"), max_length=16, blank=True)
     # Each deadline level fires once: the sweep that sets one of these is the one that notifies.
-    reminded_at = models.DateTimeField(_("已提醒"), null=True, blank=True)
-    overdue_at = models.DateTimeField(_("已标记逾期"), null=True, blank=True)
-    escalated_at = models.DateTimeField(_("已升级至管理员"), null=True, blank=True)
+    reminded_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
+        _("已提醒"), null=True, blank=True
+    )
+    overdue_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
+        _("已标记逾期"), null=True, blank=True
+    )
+    escalated_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
+        _("已升级至管理员"), null=True, blank=True
+    )
 
     objects = ReviewTaskQuerySet.as_manager()
+    if TYPE_CHECKING:
+        # As on ReviewProcess: for the reverse relation Declaration.review_tasks.
+        _default_manager: ClassVar[models.Manager[ReviewTask]]
 
     class Meta:
         verbose_name = _("审核任务")
@@ -119,7 +160,8 @@ class ReviewTask(Task):
 
 # --- Time limits and the working-day calendar ---------------------------------------------
 
-DEFAULT_WORKING_DAYS = {Stage.UNIT_HEAD: 3}
+# Keyed by str: looked up with a task's stored stage.
+DEFAULT_WORKING_DAYS: dict[str, int] = {Stage.UNIT_HEAD: 3}
 DEFAULT_WORKING_DAYS_OTHER = 5
 
 

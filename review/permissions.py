@@ -14,8 +14,10 @@ actor may not see), and survives the rollback of the change it refused.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import Q
@@ -29,6 +31,9 @@ from organisations.models import JURISDICTION_ROLES, Membership, Organisation, R
 from organisations.selectors import active_memberships, members_with_role
 from review.errors import AlreadyHandled
 from review.models import ReviewProcess, ReviewTask
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 NOTHING = Q(pk__in=[])
 EVERYTHING = ~NOTHING
@@ -180,17 +185,17 @@ def _membership_scope(membership: Membership) -> Q:
         return Q(reporting_unit=membership.organisation_id)
     if membership.role == Role.DEPARTMENT_REVIEWER:
         return Q(
-            reached_stage__gte=REVIEWER_SEES_FROM[membership.role],
+            reached_stage__gte=REVIEWER_SEES_FROM[Role.DEPARTMENT_REVIEWER],
             competent_department=membership.organisation_id,
         )
     if membership.role == Role.FINANCE_REVIEWER:
         return Q(
-            reached_stage__gte=REVIEWER_SEES_FROM[membership.role],
+            reached_stage__gte=REVIEWER_SEES_FROM[Role.FINANCE_REVIEWER],
             competent_department__handled_by=membership.organisation_id,
         )
-    if membership.role == Role.PERFORMANCE_REVIEWER:
+    if membership.role == Role.PERFORMANCE_REVIEWER and membership.organisation is not None:
         return Q(
-            reached_stage__gte=REVIEWER_SEES_FROM[membership.role],
+            reached_stage__gte=REVIEWER_SEES_FROM[Role.PERFORMANCE_REVIEWER],
             reporting_unit__jurisdiction=membership.organisation.jurisdiction_id,
         )
     if membership.role in JURISDICTION_ROLES:
@@ -374,12 +379,15 @@ def _candidate(memberships, task: ReviewTask) -> Membership | None:
 
 
 def _task_viewer(memberships, task: ReviewTask) -> Membership | None:
-    jurisdiction_id = task.declaration.reporting_unit.jurisdiction_id
+    declaration = task.declaration
+    if declaration is None:  # one of the flow's own tasks, not a review: nobody sees it
+        return None
+    jurisdiction_id = declaration.reporting_unit.jurisdiction_id
     return _candidate(memberships, task) or _first(
         memberships,
         lambda m: (
             _in_organisation(
-                m, Role.PREPARER, Role.UNIT_HEAD, organisation_id=task.declaration.reporting_unit_id
+                m, Role.PREPARER, Role.UNIT_HEAD, organisation_id=declaration.reporting_unit_id
             )
             or _oversees(m, jurisdiction_id)
         ),
@@ -393,7 +401,8 @@ def _holder_name(task: ReviewTask) -> str:
 def _task_ruling(user, action: str, task: ReviewTask, memberships=None) -> Ruling:
     memberships = _memberships(user) if memberships is None else memberships
     viewer = _task_viewer(memberships, task)
-    if viewer is None:
+    declaration = task.declaration
+    if viewer is None or declaration is None:  # (a task without a declaration has no viewer)
         return HIDDEN_TASK
     if action == Action.VIEW:
         return Ruling(viewer)
@@ -402,7 +411,7 @@ def _task_ruling(user, action: str, task: ReviewTask, memberships=None) -> Rulin
     candidate = _candidate(memberships, task)
     administrator = _first(
         memberships,
-        lambda m: _oversees(m, task.declaration.reporting_unit.jurisdiction_id, Role.ADMINISTRATOR),
+        lambda m: _oversees(m, declaration.reporting_unit.jurisdiction_id, Role.ADMINISTRATOR),
     )
     held_by_user = task.owner_id == user.pk
     if action == Action.CLAIM:
@@ -487,7 +496,7 @@ def require(user, action: str, obj, *, requested: dict | None = None) -> Members
     """The membership that lets the user do this; else the refusal is recorded and raised
     (NotAllowed, or NotFound when the object is hidden, or AlreadyHandled for a state conflict)."""
     decision = ruling(user, action, obj)
-    if decision.allowed:
+    if decision.grant is not None:
         return decision.grant
     if decision.conflict:
         raise AlreadyHandled(decision.conflict)
@@ -527,8 +536,9 @@ def require_preparer(user, unit: Organisation) -> Membership:
     return grant
 
 
-def require_colleague(user, action: str, task: ReviewTask, target) -> None:
-    """A task handed over or reassigned goes to an active user who may take it at its stage."""
+def require_colleague(user, action: str, task: ReviewTask, target: "User | None") -> "User":
+    """A task handed over or reassigned goes to an active user who may take it at its stage:
+    that user, or the refusal is recorded and raised."""
     if target is None:
         message = "找不到要转交的用户。"
     elif _candidate(_memberships(target), task) is None:
@@ -538,7 +548,7 @@ def require_colleague(user, action: str, task: ReviewTask, target) -> None:
             else "只能转交给该环节组织中具有相应审核角色的人员。"
         )
     else:
-        return
+        return target
     requested = {"to": target.get_username()} if target is not None else {}
     _refused(user, action, message, obj=task, requested=requested)
     raise NotAllowed(message)
@@ -546,6 +556,8 @@ def require_colleague(user, action: str, task: ReviewTask, target) -> None:
 
 def colleagues_for(task: ReviewTask):
     """Who may take over the task: the stage's candidates other than its holder."""
+    if task.candidate_organisation is None:  # only review tasks have candidates
+        return get_user_model().objects.none()
     return members_with_role(task.candidate_role, task.candidate_organisation).exclude(
         pk=task.owner_id
     )

@@ -19,7 +19,7 @@ from declarations.stages import REVIEW_STAGES, ReviewNotConfigured, Stage, stage
 from declarations.validation import validate_for_submit
 from organisations.models import Membership
 from review import engine, permissions
-from review.errors import OpinionRequired, SubmitRejected, UrgeTooSoon
+from review.errors import AlreadyHandled, OpinionRequired, SubmitRejected, UrgeTooSoon
 from review.events import publish
 from review.models import Decision, ReviewProcess, ReviewTask
 from review.permissions import RETURN_PREVIOUS, Action, NotAllowed
@@ -115,7 +115,8 @@ def declaration_submit(*, actor, declaration_id: int) -> Declaration:
         digest=stamp.digest,
         details={"round": declaration.review_round, "entry_stage": entry, "stamp": stamp.pk},
     )
-    publish("task_created", task_id=task.pk)
+    if task is not None:  # a round opens with a review task: announce it
+        publish("task_created", task_id=task.pk)
     return declaration
 
 
@@ -162,6 +163,8 @@ def declaration_urge(*, actor, declaration_id: int) -> None:
         actor, declaration_id, action=Action.URGE, lock=True
     )
     task = engine.open_task(ReviewProcess.objects.current_for(declaration))
+    if task is None:  # the rulebook allows urging only while a task is open; answer as it does
+        raise AlreadyHandled("申报表当前不在审核中，没有可催办的环节。")
     # Once per 24 hours per stage: a stage reached since the last urge may be urged at once.
     last = _last_urge(declaration, task)
     if last and timezone.now() - last < URGE_INTERVAL:
@@ -228,6 +231,8 @@ def _decide(*, actor, task_id: int, action: str, decision: str, opinion: str) ->
     right = RETURN_PREVIOUS if decision == Decision.RETURN_PREVIOUS else action
     task, grant = permissions.access_task_by_id(actor, task_id, action=right, lock=True)
     declaration = task.declaration
+    if declaration is None:  # access_task_by_id finds review tasks only, and each has one
+        raise permissions.NotFound("任务不存在。")
     digest = ""
     if decision == Decision.APPROVE:
         stamp = _stamp(
@@ -315,8 +320,9 @@ def task_reject(*, actor, task_id: int, opinion: str) -> ReviewTask:
 def _move_task(*, actor, task_id, to_user_id, reason: str, action: str) -> ReviewTask:
     reason = _required(reason, "转交任务必须填写原因。")
     task, grant = permissions.access_task_by_id(actor, task_id, action=action, lock=True)
-    target = get_user_model().objects.filter(pk=to_user_id, is_active=True).first()
-    permissions.require_colleague(actor, action, task, target)
+    target = permissions.require_colleague(
+        actor, action, task, get_user_model().objects.filter(pk=to_user_id, is_active=True).first()
+    )
     previous = task.owner
     if task.owner_id:
         engine.reassign(task, target)
