@@ -1,4 +1,5 @@
-"""Shared fixtures, and the rule for tests that need a real PostgreSQL or Redis.
+"""Shared fixtures (the demo data, its seed declarations, logging in, media), and the rule for
+tests that need a real PostgreSQL or Redis.
 
 Without the service such a test skips with the reason; with REQUIRE_SERVICES=1 (CI) a missing
 service fails the run instead, so CI can never pass on skipped service tests.
@@ -8,12 +9,15 @@ import os
 import uuid
 
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 
+from declarations.models import Declaration
 from demo.data import load_demo
 from organisations.models import Jurisdiction
 from tests import factories
+from tests.declarations.helpers import EZ_PROJECT, NY_GRID, NY_RELOCATION, PASSWORD, PREPARER_OF
 from tests.servers import RedisServer, free_port, redis_server_available
 
 
@@ -28,8 +32,6 @@ def _require(available: bool, reason: str) -> None:
 def redis_broker_reachable(url: str | None) -> bool:
     if not url or not url.startswith("redis"):
         return False
-    import redis
-
     try:
         return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
     except redis.RedisError:
@@ -75,6 +77,45 @@ def demo(db):
     if not Jurisdiction.objects.exists():
         load_demo()
     return factories.DemoData()
+
+
+@pytest.fixture
+def seeds(demo) -> dict[str, Declaration]:
+    """The three seed declarations that load_demo enters, by name."""
+    return {name: Declaration.objects.get(name=name) for name in PREPARER_OF}
+
+
+@pytest.fixture
+def ez_project(seeds) -> Declaration:
+    return seeds[EZ_PROJECT]
+
+
+@pytest.fixture
+def ny_relocation(seeds) -> Declaration:
+    return seeds[NY_RELOCATION]
+
+
+@pytest.fixture
+def ny_grid(seeds) -> Declaration:
+    return seeds[NY_GRID]
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in as a demo account; returns the client."""
+
+    def _login(username: str):
+        client.logout()
+        assert client.login(username=username, password=PASSWORD), username
+        return client
+
+    return _login
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Uploaded files go to a temporary directory."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from declarations.models import Attachment
 from review.services import declaration_submit
-from tests.approvals.helpers import (
+from tests.declarations.helpers import (
     PDF,
     docx_bytes,
     edit_url,
@@ -16,7 +16,7 @@ from tests.approvals.helpers import (
     upload,
     xlsx_bytes,
 )
-from tests.approvals.pages import flash_messages, page_of
+from tests.pages import flash_messages, page_of
 
 UNSUPPORTED = "只能上传PDF、Word、Excel 或图片（JPG、PNG、GIF、BMP、WebP、TIFF）。"
 

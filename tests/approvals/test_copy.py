@@ -9,8 +9,8 @@ from declarations.content import content_of
 from declarations.models import Declaration, DeclarationStatus
 from review.drafts import declaration_copy
 from review.services import declaration_submit
-from tests.approvals.helpers import EZ_PROJECT, NY_GRID, NY_RELOCATION, change_content, edit_url
-from tests.approvals.pages import flash_messages, page_of
+from tests.declarations.helpers import EZ_PROJECT, NY_GRID, NY_RELOCATION, change_content, edit_url
+from tests.pages import flash_messages, page_of
 
 
 def _copy(client, declaration, **data):

@@ -7,7 +7,7 @@ import pytest
 
 from declarations.content import content_of
 from declarations.models import Declaration, DeclarationStatus
-from tests.approvals.helpers import (
+from tests.declarations.helpers import (
     EZ_PROJECT,
     NY_GRID,
     NY_RELOCATION,
@@ -17,8 +17,8 @@ from tests.approvals.helpers import (
     edit_url,
     post_edit,
 )
-from tests.approvals.pages import flash_messages
 from tests.html import form_fields
+from tests.pages import flash_messages
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 
 from review.drafts import declaration_copy
 from review.services import declaration_submit
-from tests.approvals.helpers import (
+from tests.declarations.helpers import (
     EZ_PROJECT,
     NY_GRID,
     NY_RELOCATION,

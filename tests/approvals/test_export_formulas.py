@@ -9,7 +9,7 @@ import pytest
 
 from declarations.exports import csv_response, csv_text
 from tests.api.helpers import token_client
-from tests.approvals.helpers import (
+from tests.declarations.helpers import (
     EZ_PROJECT,
     NY_GRID,
     NY_RELOCATION,

@@ -8,8 +8,8 @@ import pytest
 
 from declarations.models import Declaration
 from tests.api.helpers import assert_chinese, expect, token_client
-from tests.approvals.helpers import edit_fields, post_edit
-from tests.approvals.pages import field_messages, flash_messages, page_of
+from tests.declarations.helpers import edit_fields, post_edit
+from tests.pages import field_messages, flash_messages, page_of
 
 OUT_OF_RANGE = "日期须在 2000 年至 2100 年之间。"
 

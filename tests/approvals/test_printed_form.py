@@ -10,8 +10,8 @@ import time_machine
 from review import engine
 from review.models import ReviewProcess
 from review.services import declaration_submit, task_approve
-from tests.approvals.helpers import EZ_PROJECT, NY_GRID, NY_RELOCATION, SEED_IDS, change_content
-from tests.approvals.pages import page_of, table_cells
+from tests.declarations.helpers import EZ_PROJECT, NY_GRID, NY_RELOCATION, SEED_IDS, change_content
+from tests.pages import page_of, table_cells
 
 
 def _print(client, declaration):

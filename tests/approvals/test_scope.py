@@ -7,7 +7,7 @@ import pytest
 from declarations.content import content_of
 from declarations.models import Attachment, Declaration, DeclarationStatus
 from review.drafts import attachment_add
-from tests.approvals.helpers import (
+from tests.declarations.helpers import (
     EZ_PROJECT,
     NY_GRID,
     NY_RELOCATION,
@@ -17,8 +17,8 @@ from tests.approvals.helpers import (
     listed_in_export,
     upload,
 )
-from tests.approvals.pages import page_of
 from tests.html import post_data
+from tests.pages import page_of
 
 
 def _attach(declaration: Declaration, user) -> Attachment:

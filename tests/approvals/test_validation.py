@@ -11,7 +11,7 @@ import pytest
 from declarations.content import content_of
 from declarations.models import DeclarationStatus
 from declarations.validation import validate_for_submit
-from tests.approvals.helpers import (
+from tests.declarations.helpers import (
     EZ_PROJECT,
     NY_GRID,
     NY_RELOCATION,
@@ -21,14 +21,14 @@ from tests.approvals.helpers import (
     edit_url,
     post_edit,
 )
-from tests.approvals.pages import (
+from tests.html import form_fields
+from tests.pages import (
     field_messages,
     flash_messages,
     general_messages,
     row_messages,
     table_messages,
 )
-from tests.html import form_fields
 
 NO_ERRORS = {"general": [], "fields": {}, "tables": {}, "rows": {}}
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.core import mail
 
-from tests.approvals.helpers import PASSWORD
+from tests.declarations.helpers import PASSWORD
 
 NEW_PASSWORD = "Kx7#budget-2027"
 

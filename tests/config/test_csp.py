@@ -19,7 +19,7 @@ from organisations.models import Organisation
 from review import services as review
 from review.models import ReviewTask
 from review.services import declaration_submit
-from tests.approvals.helpers import EZ_PROJECT, NY_GRID, PASSWORD
+from tests.declarations.helpers import EZ_PROJECT, NY_GRID, PASSWORD
 from tests.factories import DemoData
 
 FORBIDDEN_SOURCES = ("'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "*")

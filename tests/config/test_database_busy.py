@@ -13,7 +13,7 @@ from declarations.models import Declaration
 from review import drafts as services
 from review import engine
 from tests.api.helpers import NY_GRID, NY_RELOCATION, PASSWORD, assert_chinese, token_client
-from tests.approvals.pages import page_of
+from tests.pages import page_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

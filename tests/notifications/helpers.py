@@ -1,6 +1,7 @@
 """Constants and small helpers for the notification, deadline and digest acceptance tests."""
 
 import re
+import time
 from datetime import datetime
 from html import unescape
 from zoneinfo import ZoneInfo
@@ -133,3 +134,13 @@ def header_badge(response) -> int | None:
     assert link, "no 通知 link in the navigation"
     badge = re.search(r'<span class="badge[^"]*">\s*(\d+)\s*</span>', link.group(1))
     return int(badge.group(1)) if badge else None
+
+
+def wait_for(condition, timeout: float = 20.0) -> bool:
+    """Poll `condition` until it holds or `timeout` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return condition()

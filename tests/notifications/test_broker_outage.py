@@ -17,8 +17,7 @@ from django.core.management import call_command
 from notifications.delivery import BrokerPause, enqueue_deliveries
 from notifications.models import Delivery
 from notifications.tasks import deliver_due
-from tests.notifications.helpers import NY_MOVE, email_deliveries, open_task, seed
-from tests.notifications.test_worker_end_to_end import wait_for
+from tests.notifications.helpers import NY_MOVE, email_deliveries, open_task, seed, wait_for
 from tests.servers import Blackhole, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)

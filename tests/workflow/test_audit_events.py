@@ -21,7 +21,7 @@ from organisations.models import Role
 from review import drafts as services
 from review import permissions
 from review import services as review
-from tests.workflow.conftest import (
+from tests.review.helpers import (
     EZ,
     EZ_PROJECT,
     advance_to,

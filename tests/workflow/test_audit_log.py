@@ -21,7 +21,7 @@ from audit.models import AuditCheckpoint, AuditEvent, AuditResult, ChainHead
 from declarations.models import Stage
 from review import permissions
 from review import services as review
-from tests.workflow.conftest import (
+from tests.review.helpers import (
     EZ,
     EZ_PROJECT,
     NY_GRID,

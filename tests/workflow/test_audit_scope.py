@@ -15,7 +15,7 @@ from declarations.stages import Stage
 from organisations.models import Jurisdiction, Membership, Role
 from review import services as review
 from tests.api.helpers import all_pages
-from tests.workflow.conftest import (
+from tests.review.helpers import (
     EZ_PROJECT,
     NY_GRID,
     NY_MOVE,

@@ -15,7 +15,7 @@ from audit.models import AuditAction, AuditEvent, AuditResult
 from declarations.models import DeclarationStatus, Stage
 from review import errors, permissions
 from review import services as review
-from tests.workflow.conftest import (
+from tests.review.helpers import (
     EZ_PROJECT,
     NY_GRID,
     NY_MOVE,

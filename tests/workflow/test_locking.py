@@ -12,7 +12,7 @@ from declarations.content import content_of
 from declarations.models import Stage
 from review import drafts as services
 from review import services as review
-from tests.workflow.conftest import EZ, EZ_PROJECT, advance_to, seed, submit, user
+from tests.review.helpers import EZ, EZ_PROJECT, advance_to, seed, submit, user
 
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 LOCK = re.compile(r'FROM "approvals_declaration".*FOR UPDATE', re.IGNORECASE | re.DOTALL)

@@ -14,7 +14,7 @@ from review import services as review
 from review.models import ReviewProcess, ReviewTask
 from review.permissions import NotAllowed
 from tests.html import form_fields, post_data
-from tests.workflow.conftest import (
+from tests.review.helpers import (
     EZ,
     EZ_PROJECT,
     NY_GRID,

@@ -14,7 +14,7 @@ from review import errors
 from review import services as review
 from review.models import ReviewProcess, ReviewTask
 from review.permissions import NotAllowed
-from tests.workflow.conftest import (
+from tests.review.helpers import (
     REVIEW_STAGES,
     SEED_NAMES,
     STALE_MARK,

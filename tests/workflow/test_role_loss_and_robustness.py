@@ -5,7 +5,7 @@ import pytest
 from audit.models import AuditEvent, AuditResult
 from declarations.models import Stage
 from organisations.models import Membership
-from tests.workflow.conftest import (
+from tests.review.helpers import (
     NY_MOVE,
     login,
     open_task,

@@ -9,7 +9,7 @@ from declarations.models import DeclarationStatus
 from declarations.stages import Stage
 from review import services as review
 from review.permissions import actions_for
-from tests.workflow.conftest import EZ_PROJECT, approve, open_task, seed, submit, user
+from tests.review.helpers import EZ_PROJECT, approve, open_task, seed, submit, user
 
 USERS = [
     "ez_preparer",

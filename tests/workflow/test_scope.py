@@ -17,7 +17,7 @@ from review.models import ReviewTask
 from review.permissions import NotAllowed
 from review.selectors import TASK_VIEWS
 from tests import factories
-from tests.workflow.conftest import (
+from tests.review.helpers import (
     EZ,
     EZ_PROJECT,
     NY_GRID,
