@@ -1,5 +1,5 @@
-"""Shared fixtures (the demo data, its seed declarations, logging in, media), and the rule for
-tests that need a real PostgreSQL or Redis.
+"""Shared fixtures (the demo data, its seed declarations, a second reviewer, logging in, media),
+and the rule for tests that need a real PostgreSQL or Redis.
 
 Without the service such a test skips with the reason; with REQUIRE_SERVICES=1 (CI) a missing
 service fails the run instead, so CI can never pass on skipped service tests.
@@ -15,9 +15,10 @@ from django.db import connection
 
 from declarations.models import Declaration
 from demo.data import load_demo
-from organisations.models import Jurisdiction
+from organisations.models import Jurisdiction, Role
 from tests import factories
 from tests.declarations.helpers import EZ_PROJECT, NY_GRID, NY_RELOCATION, PASSWORD, PREPARER_OF
+from tests.review.helpers import EZ
 from tests.servers import RedisServer, free_port, redis_server_available
 
 
@@ -110,6 +111,19 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def second_dept(demo):
+    """A second department reviewer of 鄂州: department tasks then wait in a shared queue."""
+    membership = factories.MembershipFactory(
+        user=factories.UserFactory(username="ez_dept2", first_name="鄂州市主管部门审核人乙"),
+        role=Role.DEPARTMENT_REVIEWER,
+        organisation=demo.org(EZ.department),
+    )
+    membership.user.set_password(PASSWORD)
+    membership.user.save()
+    return membership.user
 
 
 @pytest.fixture(autouse=True)

@@ -26,6 +26,11 @@ def edit_url(declaration: Declaration) -> str:
     return f"/declarations/{declaration.pk}/edit/"
 
 
+def newest_declaration() -> Declaration:
+    """The declaration created last."""
+    return Declaration.objects.order_by("-pk").first()
+
+
 def edit_fields(client, declaration: Declaration) -> dict[str, list[str]]:
     """GET the edit page and read the edit form as a browser would submit it."""
     response = client.get(edit_url(declaration))
@@ -138,3 +143,12 @@ def xlsx_bytes() -> bytes:
 
 def upload(name: str, content: bytes, content_type: str = "application/octet-stream"):
     return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def post_attachment(client, declaration, name: str, content: bytes, description: str = ""):
+    """Upload through the edit page's form and follow to the page it leads to."""
+    return client.post(
+        f"/declarations/{declaration.pk}/attachments/",
+        {"file": upload(name, content), "description": description},
+        follow=True,
+    )

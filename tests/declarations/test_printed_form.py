@@ -1,17 +1,31 @@
 """The printed form reproduces each kind's official table with every value of the seed forms
-(../shared/seeds/), including the review boxes with opinion, seal and date."""
+(../shared/seeds/), including the review boxes with opinion, seal and date (the stamp's local
+date)."""
 
 import html
 import re
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
 
+from declarations.models import Stage
 from review import engine
+from review import services as review
 from review.models import ReviewProcess
 from review.services import declaration_submit, task_approve
 from tests.declarations.helpers import EZ_PROJECT, NY_GRID, NY_RELOCATION, SEED_IDS, change_content
 from tests.pages import page_of, table_cells
+from tests.review.helpers import (
+    SEED_NAMES,
+    login,
+    open_task,
+    opinion_cell,
+    page_text,
+    people_of,
+    seed,
+    user,
+)
 
 
 def _print(client, declaration):
@@ -316,3 +330,24 @@ def test_typed_markup_is_printed_as_text(client, ny_grid, login):
     assert _row_starting(rows, "专项名称") == ["专项名称", "<script>alert(1)</script>经费"]
     assert _row_starting(rows, "专项概况") == ["专项概况", "<b>概况</b>"]
     assert "<img src=x onerror=alert(1)>" in html.unescape(raw)
+
+
+@pytest.mark.django_db
+def test_printed_dates_are_the_local_date_of_the_stamp(client, demo):
+    """A stamp made at 01:30 Beijing time (17:30 UTC the day before) is dated with the local
+    day on the printed form: 2026年11月22日, not the 21st."""
+    declaration = seed(SEED_NAMES[2])
+    people = people_of(declaration)
+    with time_machine.travel(datetime(2026, 11, 21, 17, 30, tzinfo=UTC), tick=True):
+        review.declaration_submit(actor=user(people.preparer), declaration_id=declaration.pk)
+        review.task_approve(
+            actor=user(people.reviewers[Stage.UNIT_HEAD]), task_id=open_task(declaration).pk
+        )
+    stamp = declaration.stamps.get(stage=Stage.UNIT_HEAD)
+    assert stamp.stamped_at.date().day == 21  # UTC
+    login(client, people.preparer)
+    html = page_text(client.get(f"/declarations/{declaration.pk}/print/"))
+    cell = opinion_cell(html, Stage.UNIT_HEAD)
+    assert "2026年11月22日" in cell
+    assert "2026年11月21日" not in html
+    assert f"填报单位（盖章）：{people.unit}" in html

@@ -1,6 +1,7 @@
 """A preparer sees and changes only their own unit's declarations. Another unit's declaration
 answers exactly like one that does not exist (404), on every page and action; lists and exports
-never include it. A unit head can read their unit's declarations but not edit them (403)."""
+never include it, nor another unit's attachments. A unit head can read their unit's
+declarations but not edit them (403)."""
 
 import pytest
 
@@ -15,6 +16,7 @@ from tests.declarations.helpers import (
     SEED_IDS,
     edit_fields,
     listed_in_export,
+    post_attachment,
     upload,
 )
 from tests.html import post_data
@@ -213,3 +215,18 @@ def test_a_unit_head_of_another_jurisdiction_gets_404(client, ez_project, login)
     login("ny_head")
     assert client.get(f"/declarations/{ez_project.pk}/").status_code == 404
     assert client.get(f"/declarations/{ez_project.pk}/print/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_another_unit_cannot_reach_the_attachments(client, ny_relocation, login):
+    """ez_preparer gets 404 for 南岳's attachment download, delete and upload; nothing changes."""
+    login("ny_preparer")
+    post_attachment(client, ny_relocation, "立项依据.pdf", PDF)
+    attachment = ny_relocation.attachments.get()
+    base = f"/declarations/{ny_relocation.pk}/attachments/"
+
+    login("ez_preparer")
+    assert client.get(f"{base}{attachment.pk}/").status_code == 404
+    assert client.post(f"{base}{attachment.pk}/delete/").status_code == 404
+    assert client.post(base, {"file": upload("另一份.pdf", PDF)}).status_code == 404
+    assert list(Attachment.objects.values_list("pk", flat=True)) == [attachment.pk]

@@ -1,24 +1,42 @@
-"""Preparers create declarations, copy last year's into a new draft, and find them in the list
-by year and status."""
+"""declaration_copy: last year's declaration becomes a continuing draft for the next (or a
+chosen) year, once per year, whatever its status; one copy event."""
 
 from datetime import date
 
 import pytest
 
+from audit.models import AuditAction
 from declarations.content import content_of
 from declarations.models import Declaration, DeclarationStatus
+from organisations.models import Role
+from review import drafts as services
 from review.drafts import declaration_copy
 from review.services import declaration_submit
-from tests.declarations.helpers import EZ_PROJECT, NY_GRID, NY_RELOCATION, change_content, edit_url
-from tests.pages import flash_messages, page_of
+from tests.audit.helpers import assert_event, only_new_event
+from tests.declarations.helpers import EZ_PROJECT, change_content, edit_url, newest_declaration
+from tests.pages import flash_messages
+from tests.review.helpers import EZ, NY_MOVE, last_event_pk, login, seed, user
+
+
+@pytest.mark.django_db
+def test_copy_writes_one_copy_event(demo):
+    source = seed(EZ_PROJECT)
+    before = last_event_pk()
+    copy = services.declaration_copy(actor=user(EZ.preparer), source_id=source.pk)
+    event = only_new_event(before)
+    assert_event(
+        event,
+        action=AuditAction.COPY,
+        actor=EZ.preparer,
+        role=Role.PREPARER,
+        organisation=EZ.unit,
+        declaration=copy,
+    )
+    assert event.details["from"] == source.pk
 
 
 def _copy(client, declaration, **data):
     return client.post(f"/declarations/{declaration.pk}/copy/", data)
-
-
-def _newest() -> Declaration:
-    return Declaration.objects.order_by("-pk").first()
 
 
 @pytest.mark.django_db
@@ -34,7 +52,7 @@ def test_copying_last_years_declaration_makes_a_continuing_draft_for_next_year(
     response = _copy(client, ny_relocation)
 
     assert Declaration.objects.count() == count + 1
-    copy = _newest()
+    copy = newest_declaration()
     assert response.status_code == 302
     assert response["Location"] == edit_url(copy)
     assert "已复制为2021年度的新草稿，请核对后修改。" in flash_messages(client.get(edit_url(copy)))
@@ -67,7 +85,7 @@ def test_a_continuing_project_stays_continuing(client, ez_project, login):
     """持续性项目 is copied as 持续性项目, to the next year."""
     login("ez_preparer")
     assert _copy(client, ez_project).status_code == 302
-    copy = _newest()
+    copy = newest_declaration()
     assert (copy.name, copy.fiscal_year, copy.nature) == (EZ_PROJECT, 2024, "ongoing")
     assert copy.indicators.count() == 20
 
@@ -96,7 +114,7 @@ def test_copy_into_a_chosen_year(client, ny_grid, login):
     """A year given with the copy is used, and the period moves by as many years."""
     login("ny_preparer")
     assert _copy(client, ny_grid, fiscal_year="2022").status_code == 302
-    copy = _newest()
+    copy = newest_declaration()
     assert copy.fiscal_year == 2022
     assert (copy.period_start, copy.period_end) == (date(2022, 1, 1), date(2022, 12, 31))
 
@@ -115,89 +133,20 @@ def test_a_submitted_declaration_can_be_copied(client, ny_grid, login, demo):
     declaration_submit(actor=demo.user("ny_preparer"), declaration_id=ny_grid.pk)
     login("ny_preparer")
     assert _copy(client, ny_grid).status_code == 302
-    copy = _newest()
+    copy = newest_declaration()
     assert copy.status == DeclarationStatus.DRAFT
     assert copy.is_editable
     ny_grid.refresh_from_db()
     assert ny_grid.status == DeclarationStatus.SUBMITTED
 
 
-def _listed(client, query: str = "") -> list[tuple[int, str, str]]:
-    """(year, name, status) of each row of the declaration list page."""
-    response = client.get(f"/declarations/{query}")
-    assert response.status_code == 200
-    body = page_of(response).find("table", cls="list").find("tbody")
-    rows = []
-    for tr in body.children_tagged("tr"):
-        cells = tr.children_tagged("td")
-        if len(cells) < 5:
-            continue
-        rows.append((int(cells[0].text), cells[1].find("a").text, cells[4].text))
-    return sorted(rows)
-
-
 @pytest.mark.django_db
-def test_the_list_filters_by_year_and_status(client, seeds, login, demo):
-    """?year= and ?status= narrow the preparer's list, alone and together."""
-    preparer = demo.user("ny_preparer")
-    declaration_copy(actor=preparer, source_id=seeds[NY_RELOCATION].pk)
-    declaration_submit(actor=preparer, declaration_id=seeds[NY_GRID].pk)
-    login("ny_preparer")
-
-    assert _listed(client) == [
-        (2020, NY_RELOCATION, "草稿"),
-        (2020, NY_GRID, "审核中"),
-        (2021, NY_RELOCATION, "草稿"),
-    ]
-    assert _listed(client, "?year=2021") == [(2021, NY_RELOCATION, "草稿")]
-    assert _listed(client, "?year=2020") == [
-        (2020, NY_RELOCATION, "草稿"),
-        (2020, NY_GRID, "审核中"),
-    ]
-    assert _listed(client, "?status=submitted") == [(2020, NY_GRID, "审核中")]
-    assert _listed(client, "?status=draft") == [
-        (2020, NY_RELOCATION, "草稿"),
-        (2021, NY_RELOCATION, "草稿"),
-    ]
-    assert _listed(client, "?year=2020&status=draft") == [(2020, NY_RELOCATION, "草稿")]
-    assert _listed(client, "?year=2019") == []
-    assert "共 1 份" in client.get("/declarations/?year=2021").content.decode()
-
-
-@pytest.mark.django_db
-def test_a_preparer_creates_a_declaration(client, demo, login):
-    """新建申报表 makes an empty draft of the preparer's unit, with the unit head's and the
-    preparer's names filled in, and opens its edit form."""
-    login("ny_preparer")
-    assert client.get("/declarations/new/").status_code == 200
-
+def test_copy_to_an_impossible_year_is_refused_with_a_message(client, demo):
+    """Copying to year 99999 is refused in Chinese; no draft appears."""
+    declaration = seed(NY_MOVE)
+    login(client, "ny_preparer")
     response = client.post(
-        "/declarations/new/",
-        {"unit": demo.ny_unit.pk, "kind": "special_fund", "fiscal_year": "2021", "name": "新专项"},
+        f"/declarations/{declaration.pk}/copy/", {"fiscal_year": "99999"}, follow=True
     )
-
-    declaration = _newest()
-    assert response.status_code == 302
-    assert response["Location"] == edit_url(declaration)
-    assert declaration.name == "新专项"
-    assert declaration.fiscal_year == 2021
-    assert declaration.kind == "special_fund"
-    assert declaration.status == DeclarationStatus.DRAFT
-    assert declaration.reporting_unit == demo.ny_unit
-    assert declaration.unit_head_name == "袁冕"
-    assert declaration.contact_name == "旷晓红"
-
-
-@pytest.mark.django_db
-def test_only_preparers_create_declarations(client, demo, login):
-    """A unit head cannot create a declaration; a preparer cannot create one for another unit."""
-    count = Declaration.objects.count()
-    login("ny_head")
-    assert client.get("/declarations/new/").status_code == 403
-    login("ez_preparer")
-    response = client.post(
-        "/declarations/new/",
-        {"unit": demo.ny_unit.pk, "kind": "special_fund", "fiscal_year": "2021", "name": "越权"},
-    )
-    assert response.status_code == 200  # the form answers that the unit is not a valid choice
-    assert Declaration.objects.count() == count
+    assert "年度须在 2000 至 2100 之间。" in response.content.decode()
+    assert not declaration.copies.exists()

@@ -1,6 +1,6 @@
-"""The submission rules: each one with a bad input and its exact Chinese message, checked both by
-validate_for_submit and on the edit page next to the field or row it concerns; all errors at
-once; and drafts that keep everything the preparer typed, even when it is wrong."""
+"""The submission rules: each one with a bad input and its exact Chinese message, checked
+both by validate_for_submit and on the edit page next to the field or row it concerns;
+all errors at once. (Drafts that keep what was typed: review/services.)"""
 
 from dataclasses import dataclass
 from datetime import date
@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 
-from declarations.content import content_of
 from declarations.models import DeclarationStatus
 from declarations.validation import validate_for_submit
 from tests.declarations.helpers import (
@@ -18,19 +17,25 @@ from tests.declarations.helpers import (
     SEED_IDS,
     change_content,
     edit_fields,
-    edit_url,
     post_edit,
 )
-from tests.html import form_fields
 from tests.pages import (
     field_messages,
     flash_messages,
-    general_messages,
     row_messages,
     table_messages,
 )
 
 NO_ERRORS = {"general": [], "fields": {}, "tables": {}, "rows": {}}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", [EZ_PROJECT, NY_RELOCATION, NY_GRID], ids=SEED_IDS)
+def test_the_seed_declarations_meet_every_rule(seeds, name):
+    """The three real forms are complete: no rule finds anything to change."""
+    errors = validate_for_submit(seeds[name])
+    assert errors.as_dict() == NO_ERRORS
+    assert not errors
 
 
 def expected_errors(where: tuple, message: str) -> dict:
@@ -43,24 +48,6 @@ def expected_errors(where: tuple, message: str) -> dict:
     else:
         errors["rows"][where[1]] = {where[2]: [message]}
     return errors
-
-
-def shown_at(response, where: tuple) -> list[str]:
-    """The messages the edit page shows at a field, above a table, or on one row of a table."""
-    if where[0] == "field":
-        return field_messages(response, where[1])
-    if where[0] == "table":
-        return table_messages(response, where[1])
-    return row_messages(response, where[1])[where[2]]
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("name", [EZ_PROJECT, NY_RELOCATION, NY_GRID], ids=SEED_IDS)
-def test_the_seed_declarations_meet_every_rule(seeds, name):
-    """The three real forms are complete: no rule finds anything to change."""
-    errors = validate_for_submit(seeds[name])
-    assert errors.as_dict() == NO_ERRORS
-    assert not errors
 
 
 # --- One rule at a time, on 区综治中心搬迁… (专项资金, budget 10万元) -----------------
@@ -238,6 +225,15 @@ def test_each_rule_through_validate_for_submit(ny_relocation, case):
     assert validate_for_submit(declaration).as_dict() == expected_errors(case.where, case.message)
 
 
+def shown_at(response, where: tuple) -> list[str]:
+    """The messages the edit page shows at a field, above a table, or on one row of a table."""
+    if where[0] == "field":
+        return field_messages(response, where[1])
+    if where[0] == "table":
+        return table_messages(response, where[1])
+    return row_messages(response, where[1])[where[2]]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_each_rule_on_the_edit_page_check(client, ny_relocation, login, case):
@@ -274,26 +270,13 @@ def test_each_rule_stops_submission_on_the_edit_page(client, ny_relocation, logi
 
 # --- Required fields ---------------------------------------------------------------------
 
+
 PROJECT_REQUIRED = {
     "name": "请填写项目（专项）名称。",
     "category": "请填写项目类别。",
     "nature": "请选择项目性质。",
     "basis": "请填写立项依据。",
     "budget": "请填写项目预算（万元）。",
-}
-SPECIAL_FUND_REQUIRED = {
-    "name": "请填写专项名称。",
-    "nature": "请选择专项属性。",
-    "basis": "请填写立项依据。",
-    "budget": "请填写本年度预计投入（万元）。",
-    "unit_head_name": "请填写单位负责人。",
-    "period_start": "请填写起始时间。",
-    "period_end": "请填写终止时间。",
-    "owner": "请填写专项负责人。",
-    "contact_name": "请填写联系人。",
-    "contact_phone": "请填写联系电话。",
-    "summary": "请填写专项概况。",
-    "measures": "请填写单位已有的保证专项实施的制度、措施。",
 }
 
 
@@ -311,6 +294,22 @@ def test_required_fields_of_a_project(ez_project):
     declaration = change_content(ez_project, _blank(PROJECT_REQUIRED))
     errors = validate_for_submit(declaration).as_dict()
     assert errors == {**NO_ERRORS, "fields": {k: [v] for k, v in PROJECT_REQUIRED.items()}}
+
+
+SPECIAL_FUND_REQUIRED = {
+    "name": "请填写专项名称。",
+    "nature": "请选择专项属性。",
+    "basis": "请填写立项依据。",
+    "budget": "请填写本年度预计投入（万元）。",
+    "unit_head_name": "请填写单位负责人。",
+    "period_start": "请填写起始时间。",
+    "period_end": "请填写终止时间。",
+    "owner": "请填写专项负责人。",
+    "contact_name": "请填写联系人。",
+    "contact_phone": "请填写联系电话。",
+    "summary": "请填写专项概况。",
+    "measures": "请填写单位已有的保证专项实施的制度、措施。",
+}
 
 
 @pytest.mark.django_db
@@ -393,6 +392,7 @@ def test_other_phone_numbers_are_refused(ny_relocation, phone):
 
 # --- All at once -------------------------------------------------------------------------
 
+
 SEVERAL = {
     "name": "",
     "contact_phone": "12345",
@@ -435,237 +435,3 @@ def test_several_errors_are_reported_at_once(client, ny_relocation, login):
         "至少需要一项“满意度指标”。",
         "成本指标 11 万元超过项目预算 10 万元。",
     }
-
-
-# --- Submitting --------------------------------------------------------------------------
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("name", "preparer"), [(EZ_PROJECT, "ez_preparer"), (NY_GRID, "ny_preparer")]
-)
-def test_a_complete_declaration_is_submitted(client, seeds, login, name, preparer):
-    """'保存并提交' on a complete draft submits it: to the detail page, 审核中, at the unit head."""
-    declaration = seeds[name]
-    login(preparer)
-    fields = edit_fields(client, declaration)
-
-    response = post_edit(client, declaration, fields, action="submit")
-
-    assert response.status_code == 302
-    assert response["Location"] == f"/declarations/{declaration.pk}/"
-    declaration.refresh_from_db()
-    assert declaration.status == DeclarationStatus.SUBMITTED
-    assert declaration.stage == "unit_head"
-    assert "已提交，等待单位负责人审核。" in flash_messages(client.get(response["Location"]))
-
-
-@pytest.mark.django_db
-def test_the_submit_button_of_the_detail_page_refuses_an_incomplete_draft(
-    client, ny_relocation, login
-):
-    """POST /submit/ on a draft that breaks a rule answers 400 with the message in place."""
-    change_content(ny_relocation, lambda c: c.fields.update(contact_phone="12345"))
-    login("ny_preparer")
-
-    response = client.post(f"/declarations/{ny_relocation.pk}/submit/")
-
-    assert response.status_code == 400
-    assert field_messages(response, "contact_phone") == [
-        "联系电话格式不正确：请填写11位手机号或固定电话（如 0734-5678901）。"
-    ]
-    ny_relocation.refresh_from_db()
-    assert ny_relocation.status == DeclarationStatus.DRAFT
-
-
-# --- Drafts keep what was typed ----------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_a_draft_breaking_submit_rules_is_saved_as_typed(client, ny_relocation, login):
-    """Funding that does not add up and a wrong phone are saved anyway: the draft holds them,
-    a refused submission keeps them, and the edit form shows them again."""
-    login("ny_preparer")
-    fields = edit_fields(client, ny_relocation)
-    typed = {"funding-3-amount": "9", "contact_phone": "12345", "name": "改名后的专项"}
-
-    saved = post_edit(client, ny_relocation, fields, action="save", **typed)
-    assert saved.status_code == 302
-    refused = post_edit(client, ny_relocation, edit_fields(client, ny_relocation), action="submit")
-    assert refused.status_code == 400
-
-    ny_relocation.refresh_from_db()
-    assert ny_relocation.status == DeclarationStatus.DRAFT
-    assert ny_relocation.name == "改名后的专项"
-    assert ny_relocation.contact_phone == "12345"
-    assert content_of(ny_relocation).funding_lines[3]["amount"] == Decimal(9)
-    again = edit_fields(client, ny_relocation)
-    assert again["funding-3-amount"] == ["9"]
-    assert again["contact_phone"] == ["12345"]
-    assert again["name"] == ["改名后的专项"]
-
-
-def _typed_with_a_new_row(fields: dict) -> dict:
-    """Changes a preparer makes in one go: a new name, a new goal row, a new indicator row."""
-    return {
-        "name": "改名后的专项",
-        "annual_goals-TOTAL_FORMS": "4",
-        "annual_goals-3-text": "新增的一条年度目标。",
-        "annual_goals-3-ORDER": "",
-        "indicators-TOTAL_FORMS": "9",
-        "indicators-8-horizon": "annual",
-        "indicators-8-level1": "benefit",
-        "indicators-8-level2": "economic",
-        "indicators-8-name": "新增的一项指标",
-        "indicators-8-operator": "",
-        "indicators-8-value": "",
-        "indicators-8-unit": "",
-        "indicators-8-target_text": "有所帮助",
-        "indicators-8-basis": "",
-        "indicators-8-ORDER": "",
-    }
-
-
-@pytest.mark.django_db
-def test_a_budget_that_is_not_a_number_loses_nothing(client, ny_relocation, login):
-    """Budget "abc": the answer is 400 with the message at the budget; everything typed is kept in
-    pending_input; opening the edit form again shows all of it, "abc" included; fixing the budget
-    and saving stores it all and clears pending_input."""
-    login("ny_preparer")
-    before = content_of(ny_relocation)
-    fields = edit_fields(client, ny_relocation)
-    typed = {**_typed_with_a_new_row(fields), "budget": "abc"}
-
-    response = post_edit(client, ny_relocation, fields, action="save", **typed)
-
-    assert response.status_code == 400
-    assert field_messages(response, "budget") == ["预算请填写数字（万元）。"]
-    assert "有 1 处格式错误。已暂存您输入的全部内容，修正后再保存或提交。" in flash_messages(
-        response
-    )
-    shown = form_fields(response.content.decode(), "edit-form")
-    assert shown["budget"] == ["abc"]
-    assert shown["name"] == ["改名后的专项"]
-    ny_relocation.refresh_from_db()
-    assert ny_relocation.pending_input["data"]["budget"] == ["abc"]
-    assert ny_relocation.pending_input["data"]["name"] == ["改名后的专项"]
-    assert ny_relocation.pending_input["data"]["indicators-8-name"] == ["新增的一项指标"]
-    assert content_of(ny_relocation) == before, "the last good draft is untouched"
-    assert "有未保存输入" in client.get("/declarations/").content.decode()
-
-    reopened = client.get(edit_url(ny_relocation))
-    assert reopened.status_code == 200
-    again = form_fields(reopened.content.decode(), "edit-form")
-    assert again["budget"] == ["abc"]
-    assert again["name"] == ["改名后的专项"]
-    assert again["annual_goals-3-text"] == ["新增的一条年度目标。"]
-    assert again["indicators-8-name"] == ["新增的一项指标"]
-    assert again["indicators-8-target_text"] == ["有所帮助"]
-    assert field_messages(reopened, "budget") == ["预算请填写数字（万元）。"]
-
-    fixed = post_edit(client, ny_relocation, again, action="save", budget="10")
-    assert fixed.status_code == 302
-    ny_relocation.refresh_from_db()
-    assert ny_relocation.pending_input is None
-    assert ny_relocation.budget == Decimal(10)
-    assert ny_relocation.name == "改名后的专项"
-    assert content_of(ny_relocation).annual_goals[-1] == "新增的一条年度目标。"
-    assert [i.name for i in ny_relocation.indicators.all()][-1] == "新增的一项指标"
-
-
-@pytest.mark.django_db
-def test_an_indicator_value_that_is_not_a_number_loses_nothing(client, ny_relocation, login):
-    """Indicator value "很多": 400 with the message on that row; the edit form shows "很多"
-    again when reopened; pending_input holds it; a corrected save clears it."""
-    login("ny_preparer")
-    fields = edit_fields(client, ny_relocation)
-
-    response = post_edit(
-        client, ny_relocation, fields, action="check", **{"indicators-0-value": "很多"}
-    )
-
-    assert response.status_code == 400
-    assert row_messages(response, "indicators")[0] == [
-        "指标值请填写数字；文字描述请填在“定性指标值”。"
-    ]
-    ny_relocation.refresh_from_db()
-    assert ny_relocation.pending_input["data"]["indicators-0-value"] == ["很多"]
-    assert ny_relocation.indicators.first().value == Decimal(17)
-
-    reopened = client.get(edit_url(ny_relocation))
-    assert reopened.status_code == 200
-    again = form_fields(reopened.content.decode(), "edit-form")
-    assert again["indicators-0-value"] == ["很多"]
-
-    fixed = post_edit(client, ny_relocation, again, action="save", **{"indicators-0-value": "18"})
-    assert fixed.status_code == 302
-    ny_relocation.refresh_from_db()
-    assert ny_relocation.pending_input is None
-    assert ny_relocation.indicators.first().value == Decimal(18)
-
-
-@pytest.mark.django_db
-def test_input_waiting_for_a_fix_blocks_submission_and_stays_on_screen(
-    client, ny_relocation, login
-):
-    """With unsaved input of a wrong format, validate_for_submit says so, submitting answers 400
-    with that message, and the page still shows the input waiting to be fixed ("abc") rather than
-    the older draft, so that saving from it cannot lose what was typed."""
-    login("ny_preparer")
-    fields = edit_fields(client, ny_relocation)
-    post_edit(client, ny_relocation, fields, action="save", budget="abc", name="改名后的专项")
-    ny_relocation.refresh_from_db()
-
-    errors = validate_for_submit(ny_relocation)
-    assert errors.general == ["有未保存成功的修改（格式有误），请先修正并保存草稿。"]
-
-    response = client.post(f"/declarations/{ny_relocation.pk}/submit/")
-
-    assert response.status_code == 400
-    assert general_messages(response) == ["有未保存成功的修改（格式有误），请先修正并保存草稿。"]
-    ny_relocation.refresh_from_db()
-    assert ny_relocation.status == DeclarationStatus.DRAFT
-    assert ny_relocation.pending_input["data"]["budget"] == ["abc"]
-    shown = form_fields(response.content.decode(), "edit-form")
-    assert shown["budget"] == ["abc"]
-    assert shown["name"] == ["改名后的专项"]
-
-
-@pytest.mark.django_db
-def test_correcting_the_answer_to_a_format_error_saves_everything(client, ny_relocation, login):
-    """Correcting the budget on the page that reported "abc" and saving stores all that was typed
-    with it and clears pending_input."""
-    login("ny_preparer")
-    fields = edit_fields(client, ny_relocation)
-    typed = {**_typed_with_a_new_row(fields), "budget": "abc"}
-    refused = post_edit(client, ny_relocation, fields, action="save", **typed)
-    assert refused.status_code == 400
-
-    shown = form_fields(refused.content.decode(), "edit-form")
-    fixed = post_edit(client, ny_relocation, shown, action="save", budget="10.5")
-
-    assert fixed.status_code == 302
-    ny_relocation.refresh_from_db()
-    assert ny_relocation.pending_input is None
-    assert ny_relocation.budget == Decimal("10.5")
-    assert ny_relocation.name == "改名后的专项"
-    assert content_of(ny_relocation).annual_goals[-1] == "新增的一条年度目标。"
-    assert [i.name for i in ny_relocation.indicators.all()][-1] == "新增的一项指标"
-
-
-@pytest.mark.django_db
-def test_input_waiting_for_a_fix_can_be_discarded(client, ny_relocation, login):
-    """'放弃这些输入' drops the stashed input and the edit form shows the last saved draft."""
-    login("ny_preparer")
-    fields = edit_fields(client, ny_relocation)
-    post_edit(client, ny_relocation, fields, action="save", budget="abc", name="改名后的专项")
-
-    response = client.post(f"/declarations/{ny_relocation.pk}/discard/", follow=True)
-
-    assert response.redirect_chain == [(edit_url(ny_relocation), 302)]
-    assert "已放弃未保存的输入，显示上次保存的草稿。" in flash_messages(response)
-    ny_relocation.refresh_from_db()
-    assert ny_relocation.pending_input is None
-    shown = form_fields(response.content.decode(), "edit-form")
-    assert shown["budget"] == ["10"]
-    assert shown["name"] == [NY_RELOCATION]

@@ -1,33 +1,61 @@
-"""Attachments: PDF, Word, Excel and images, judged by their content and not their name, under a
-size limit; downloaded as they were uploaded; only within the preparer's own unit."""
+"""attachment_add: PDF, Word, Excel and images, judged by their content and not their name,
+under a size limit, downloaded as uploaded; none once the declaration is submitted. One
+attach event (and one detach event for attachment_remove)."""
 
 import hashlib
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from audit.models import AuditAction
 from declarations.models import Attachment
+from organisations.models import Role
+from review import drafts as services
 from review.services import declaration_submit
+from tests.audit.helpers import assert_event, only_new_event
 from tests.declarations.helpers import (
     PDF,
     docx_bytes,
     edit_url,
     png_bytes,
+    post_attachment,
     upload,
     xlsx_bytes,
 )
 from tests.pages import flash_messages, page_of
+from tests.review.helpers import EZ, EZ_PROJECT, last_event_pk, seed, user
 
-UNSUPPORTED = "只能上传PDF、Word、Excel 或图片（JPG、PNG、GIF、BMP、WebP、TIFF）。"
 
-
-def _upload(client, declaration, name: str, content: bytes, description: str = ""):
-    """Upload through the edit page's form and follow to the page it leads to."""
-    return client.post(
-        f"/declarations/{declaration.pk}/attachments/",
-        {"file": upload(name, content), "description": description},
-        follow=True,
+@pytest.mark.django_db
+def test_attach_and_detach_write_one_event_each(demo, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    declaration = seed(EZ_PROJECT)
+    upload = SimpleUploadedFile(
+        "测算依据.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
     )
+    before = last_event_pk()
+    attachment = services.attachment_add(
+        actor=user(EZ.preparer), declaration_id=declaration.pk, upload=upload
+    )
+    event = only_new_event(before)
+    assert_event(
+        event,
+        action=AuditAction.ATTACH,
+        actor=EZ.preparer,
+        role=Role.PREPARER,
+        organisation=EZ.unit,
+        declaration=declaration,
+    )
+    assert (event.details["name"], event.details["sha256"]) == ("测算依据.pdf", attachment.sha256)
+
+    before = last_event_pk()
+    services.attachment_remove(
+        actor=user(EZ.preparer), declaration_id=declaration.pk, attachment_id=attachment.pk
+    )
+    event = only_new_event(before)
+    assert event.action == AuditAction.DETACH
+    assert event.details["sha256"] == attachment.sha256
 
 
 @pytest.mark.django_db
@@ -57,7 +85,7 @@ def test_real_files_are_accepted_and_downloaded_as_uploaded(
     login("ny_preparer")
     version = ny_relocation.version
 
-    response = _upload(client, ny_relocation, name, content, description="附件说明")
+    response = post_attachment(client, ny_relocation, name, content, description="附件说明")
 
     assert response.redirect_chain == [(edit_url(ny_relocation), 302)]
     assert "附件已上传。" in flash_messages(response)
@@ -80,6 +108,9 @@ def test_real_files_are_accepted_and_downloaded_as_uploaded(
     assert download["Content-Type"] == content_type
     assert download["Content-Disposition"].startswith("attachment;")
     assert download["X-Content-Type-Options"] == "nosniff"
+
+
+UNSUPPORTED = "只能上传PDF、Word、Excel 或图片（JPG、PNG、GIF、BMP、WebP、TIFF）。"
 
 
 @pytest.mark.django_db
@@ -140,7 +171,7 @@ def test_a_file_whose_content_is_not_what_its_name_says_is_refused(
     login("ny_preparer")
     version = ny_relocation.version
 
-    response = _upload(client, ny_relocation, name, content)
+    response = post_attachment(client, ny_relocation, name, content)
 
     assert response.redirect_chain == [(edit_url(ny_relocation), 302)]
     assert message in flash_messages(response)
@@ -158,56 +189,16 @@ def test_a_file_over_the_size_limit_is_refused(client, ny_relocation, login, set
     too_big = PDF[:-6] + b"%" * (2000 - len(PDF)) + b"%%EOF\n"
     assert len(too_big) == 2000
 
-    response = _upload(client, ny_relocation, "大文件.pdf", too_big)
+    response = post_attachment(client, ny_relocation, "大文件.pdf", too_big)
 
     assert "文件过大（2.0 KB），附件不能超过 1.0 KB。" in flash_messages(response)
     assert not Attachment.objects.exists()
 
     just_fits = PDF[:-6] + b"%" * (1024 - len(PDF)) + b"%%EOF\n"
     assert len(just_fits) == 1024
-    response = _upload(client, ny_relocation, "刚好.pdf", just_fits)
+    response = post_attachment(client, ny_relocation, "刚好.pdf", just_fits)
     assert "附件已上传。" in flash_messages(response)
     assert ny_relocation.attachments.get().size == 1024
-
-
-@pytest.mark.django_db
-def test_an_attachment_can_be_removed_while_the_draft_is_edited(
-    client, ny_relocation, login, django_capture_on_commit_callbacks
-):
-    """Deleting an attachment removes it from the declaration and its file from storage."""
-    login("ny_preparer")
-    _upload(client, ny_relocation, "立项依据.pdf", PDF)
-    attachment = ny_relocation.attachments.get()
-    stored = Path(attachment.file.path)
-    assert stored.read_bytes() == PDF
-
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            f"/declarations/{ny_relocation.pk}/attachments/{attachment.pk}/delete/", follow=True
-        )
-
-    assert "附件已删除。" in flash_messages(response)
-    assert not Attachment.objects.exists()
-    assert not stored.exists()
-    assert (
-        client.get(f"/declarations/{ny_relocation.pk}/attachments/{attachment.pk}/").status_code
-        == 404
-    )
-
-
-@pytest.mark.django_db
-def test_another_unit_cannot_reach_the_attachments(client, ny_relocation, login):
-    """ez_preparer gets 404 for 南岳's attachment download, delete and upload; nothing changes."""
-    login("ny_preparer")
-    _upload(client, ny_relocation, "立项依据.pdf", PDF)
-    attachment = ny_relocation.attachments.get()
-    base = f"/declarations/{ny_relocation.pk}/attachments/"
-
-    login("ez_preparer")
-    assert client.get(f"{base}{attachment.pk}/").status_code == 404
-    assert client.post(f"{base}{attachment.pk}/delete/").status_code == 404
-    assert client.post(base, {"file": upload("另一份.pdf", PDF)}).status_code == 404
-    assert list(Attachment.objects.values_list("pk", flat=True)) == [attachment.pk]
 
 
 @pytest.mark.django_db
@@ -215,7 +206,7 @@ def test_a_submitted_declaration_takes_no_new_attachments(client, ny_grid, login
     """Once submitted, attachments are part of what the reviewers stamp: uploading or deleting
     is refused (403) while the attachment stays downloadable."""
     login("ny_preparer")
-    _upload(client, ny_grid, "立项依据.pdf", PDF)
+    post_attachment(client, ny_grid, "立项依据.pdf", PDF)
     attachment = ny_grid.attachments.get()
     declaration_submit(actor=demo.user("ny_preparer"), declaration_id=ny_grid.pk)
     base = f"/declarations/{ny_grid.pk}/attachments/"
@@ -256,7 +247,7 @@ def test_an_archive_zipfile_cannot_read_is_refused_in_chinese(
     login("ny_preparer")
     version = ny_relocation.version
 
-    response = _upload(client, ny_relocation, name, content)
+    response = post_attachment(client, ny_relocation, name, content)
 
     assert response.redirect_chain == [(edit_url(ny_relocation), 302)]
     assert (

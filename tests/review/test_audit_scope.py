@@ -1,8 +1,9 @@
-"""Who reads which audit events, and in which role a refusal or a comment is recorded.
+"""Who reads which audit events.
 
-An auditor of one jurisdiction sees the events of that jurisdiction's declarations and its own
-people's refusals, and nothing of another jurisdiction: not its declarations' ids, stages or
-names, whether through the audit page, the API's list and detail, or a declaration's history."""
+An auditor of one jurisdiction sees the events of that jurisdiction's declarations and its
+own people's refusals, and nothing of another jurisdiction: not its declarations' ids,
+stages or names, whether through the audit page, the API's list and detail, or a
+declaration's history. Refused attempts are for auditors, not for the preparer."""
 
 import re
 
@@ -11,11 +12,11 @@ from django.http import Http404
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent, AuditResult
-from declarations.stages import Stage
-from organisations.models import Jurisdiction, Membership, Role
+from declarations.models import Stage
 from review import services as review
 from tests.api.helpers import all_pages
 from tests.review.helpers import (
+    EZ,
     EZ_PROJECT,
     NY_GRID,
     NY_MOVE,
@@ -128,19 +129,33 @@ def test_refusals_belong_to_the_actors_jurisdiction_and_name_nothing_of_the_othe
 
 
 @pytest.mark.django_db
-def test_a_reviewer_who_is_also_an_auditor_comments_as_the_reviewer(demo):
-    """The acting role comes from the membership that allows the act, not the first one by
-    name: ez_dept, also an auditor of 鄂州, comments as the department's reviewer."""
+def test_refused_attempts_are_shown_to_auditors_not_to_the_preparer(client, demo):
+    """Auditors find refused attempts in the audit log (/audit/?result=refused), and in the
+    declaration's history when the actor could see the declaration; an attempt on a declaration
+    the actor may not see stays off that declaration's history. The preparer's history shows
+    only what happened; reviewers cannot open the audit log."""
     declaration = seed(EZ_PROJECT)
-    advance_to(declaration, Stage.DEPARTMENT)
-    dept = user("ez_dept")
-    Membership.objects.create(
-        user=dept, role=Role.AUDITOR, jurisdiction=Jurisdiction.objects.get(code="ezhou")
-    )
-    review.declaration_comment(actor=user("ez_dept"), declaration_id=declaration.pk, text="已阅")
-    event = AuditEvent.objects.filter(action="comment").get()
-    assert (event.role, event.organisation_name, event.opinion) == (
-        Role.DEPARTMENT_REVIEWER,
-        "中共鄂州市委政法委员会",
-        "已阅",
-    )
+    task = advance_to(declaration, Stage.DEPARTMENT)
+    login(client, "ny_dept")
+    assert client.post(f"/tasks/{task.pk}/approve/", {"opinion": "同意"}).status_code == 404
+    hidden = AuditEvent.objects.get(result=AuditResult.REFUSED)
+    login(client, "ez_finance")
+    assert client.post(f"/tasks/{task.pk}/approve/", {"opinion": "同意"}).status_code == 404
+    login(client, "auditor")
+    assert client.post(f"/tasks/{task.pk}/approve/", {"opinion": "同意"}).status_code == 403
+    visible = AuditEvent.objects.get(result=AuditResult.REFUSED, actor__username="auditor")
+
+    log = client.get("/audit/", {"result": "refused"})
+    assert log.status_code == 200
+    assert f"<td>{hidden.pk}</td>" in log.content.decode()
+    assert f"<td>{visible.pk}</td>" in log.content.decode()
+    history = client.get(f"/declarations/{declaration.pk}/history/").content.decode()
+    assert history.count("被拒绝") == 1
+
+    login(client, EZ.preparer)
+    history = client.get(f"/declarations/{declaration.pk}/history/").content.decode()
+    assert "被拒绝" not in history
+    assert "同意" in history
+    for username in (EZ.preparer, "ez_dept"):
+        login(client, username)
+        assert client.get("/audit/").status_code == 403
