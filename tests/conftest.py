@@ -1,5 +1,6 @@
-"""Shared fixtures (the demo data, its seed declarations, a second reviewer, logging in, media),
-and the rule for tests that need a real PostgreSQL or Redis.
+"""Shared fixtures (the demo data, its seed declarations, second reviewers, logging in, web and
+API clients, the review flow committed call by call, media), and the rule for tests that need a
+real PostgreSQL or Redis.
 
 Without the service such a test skips with the reason; with REQUIRE_SERVICES=1 (CI) a missing
 service fails the run instead, so CI can never pass on skipped service tests.
@@ -12,12 +13,15 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection
+from django.test import Client
+from rest_framework.test import APIClient
 
 from declarations.models import Declaration
 from demo.data import load_demo
 from organisations.models import Jurisdiction, Role
 from tests import factories
 from tests.declarations.helpers import EZ_PROJECT, NY_GRID, NY_RELOCATION, PASSWORD, PREPARER_OF
+from tests.notifications.helpers import NY_DEPARTMENT, Flow, member
 from tests.review.helpers import EZ
 from tests.servers import RedisServer, free_port, redis_server_available
 
@@ -124,6 +128,42 @@ def second_dept(demo):
     membership.user.set_password(PASSWORD)
     membership.user.save()
     return membership.user
+
+
+@pytest.fixture
+def flow(demo, django_capture_on_commit_callbacks) -> Flow:
+    """The review services, each call committed as a request would be (see Flow)."""
+    return Flow(django_capture_on_commit_callbacks)
+
+
+@pytest.fixture
+def web(demo):
+    """web("ny_head") -> a browser-like client logged in with that demo account."""
+
+    def _web(username: str) -> Client:
+        client = Client()
+        assert client.login(username=username, password=PASSWORD), username
+        return client
+
+    return _web
+
+
+@pytest.fixture
+def api(demo):
+    """api("ny_preparer") -> an API client with that account's session."""
+
+    def _api(username: str) -> APIClient:
+        client = APIClient()
+        assert client.login(username=username, password=PASSWORD), username
+        return client
+
+    return _api
+
+
+@pytest.fixture
+def second_ny_dept(demo):
+    """A second reviewer in 南岳区's competent department: its tasks wait in a shared queue."""
+    return member("ny_dept2", Role.DEPARTMENT_REVIEWER, organisation=demo.org(NY_DEPARTMENT))
 
 
 @pytest.fixture(autouse=True)

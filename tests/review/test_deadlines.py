@@ -12,16 +12,7 @@ from declarations.models import Stage
 from organisations.models import Jurisdiction
 from review.models import CalendarDay, StageTimeLimit
 from tests.api.helpers import parse_at
-from tests.notifications.helpers import (
-    EZ_PROJECT,
-    NY_GRID,
-    NY_MOVE,
-    at,
-    local,
-    seed,
-    task,
-    text_of,
-)
+from tests.notifications.helpers import EZ_PROJECT, NY_GRID, NY_MOVE, at, local, seed, task, text_of
 
 pytestmark = pytest.mark.django_db
 

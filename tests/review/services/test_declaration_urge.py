@@ -1,5 +1,5 @@
-"""Urging (催办): the submitter may urge the stage now holding the declaration at most once per
-24 hours; it notifies that stage and is audited. Others may not urge."""
+"""declaration_urge (催办): the submitter may urge the stage now holding the declaration at most
+once per 24 hours; it notifies that stage and is audited. Others may not urge."""
 
 from datetime import timedelta
 
@@ -9,14 +9,7 @@ from django.core import mail
 from audit.models import AuditAction, AuditResult
 from review.errors import UrgeTooSoon
 from review.services import declaration_urge
-from tests.notifications.helpers import (
-    NY_MOVE,
-    at,
-    audit_events,
-    recipients,
-    seed,
-    user,
-)
+from tests.notifications.helpers import NY_MOVE, at, audit_events, recipients, seed, user
 
 pytestmark = pytest.mark.django_db
 

@@ -1,14 +1,18 @@
-"""The deadline sweep: a reminder one working day before the due time, the first escalation at
-the due time (overdue, candidates and their organisation's head), the second escalation to the
-jurisdiction's administrators after escalate_after_days; each level once per task, audited."""
+"""sweep_deadlines, the deadline sweep: a reminder one working day before the due time, the first
+escalation at the due time (overdue, candidates and their organisation's head), the second
+escalation to the jurisdiction's administrators after escalate_after_days; each level once per
+task, audited."""
 
 import pytest
 from django.core import mail
 
 from audit.models import AuditAction, AuditResult
 from declarations.models import Stage
+from notifications.tasks import sweep_deadlines
 from organisations.models import Jurisdiction
 from review.models import StageTimeLimit
+from review.services import task_claim
+from tests import factories
 from tests.notifications.helpers import (
     EZ_PROJECT,
     NY_MOVE,
@@ -101,8 +105,6 @@ def test_reminder_goes_to_every_candidate_of_an_unclaimed_task(flow, time_machin
 
 def test_reminder_goes_only_to_the_holder_once_claimed(flow, time_machine, second_ny_dept):
     """Claimed by ny_dept2, the task's reminder goes to ny_dept2 alone."""
-    from review.services import task_claim
-
     department_task = _department_task(flow, time_machine)
     flow.commit(task_claim, actor=second_ny_dept, task_id=department_task.pk)
     time_machine.move_to(at(2026, 3, 6, 10, 1), tick=False)
@@ -265,8 +267,6 @@ def test_escalate_after_days_is_configurable_per_stage(flow, time_machine, ny_ad
 def test_every_sweep_level_is_once_also_when_the_task_is_retried(flow, time_machine, ny_admin):
     """Running the sweep's Celery task again (a retry or redelivery) after all levels fired
     notifies nobody a second time."""
-    from notifications.tasks import sweep_deadlines
-
     unit_task = _submit_monday(flow, time_machine)
     time_machine.move_to(at(2026, 3, 4, 9), tick=False)
     flow.commit(sweep_deadlines.delay)
@@ -300,8 +300,6 @@ def test_every_sweep_level_is_once_also_when_the_task_is_retried(flow, time_mach
 def test_finance_section_escalation_reaches_the_finance_bureau_head(flow, time_machine, demo):
     """A finance business section without a head of its own: the head of 南岳区财政局 (its parent)
     hears of the section's overdue task together with the section's reviewer."""
-    from tests import factories
-
     bureau_head = factories.MembershipFactory(
         user=factories.UserFactory(username="ny_bureau_head"),
         role="organisation_head",
