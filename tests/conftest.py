@@ -1,4 +1,6 @@
-"""Shared fixtures, and the rule for tests that need a real PostgreSQL or Redis.
+"""Shared fixtures (the demo data, its seed declarations, second reviewers, logging in, web and
+API clients, the review flow committed call by call, media), and the rule for tests that need a
+real PostgreSQL or Redis.
 
 Without the service such a test skips with the reason; with REQUIRE_SERVICES=1 (CI) a missing
 service fails the run instead, so CI can never pass on skipped service tests.
@@ -8,12 +10,19 @@ import os
 import uuid
 
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
+from django.test import Client
+from rest_framework.test import APIClient
 
+from declarations.models import Declaration
 from demo.data import load_demo
-from organisations.models import Jurisdiction
+from organisations.models import Jurisdiction, Role
 from tests import factories
+from tests.declarations.helpers import EZ_PROJECT, NY_GRID, NY_RELOCATION, PASSWORD, PREPARER_OF
+from tests.notifications.helpers import NY_DEPARTMENT, Flow, member
+from tests.review.helpers import EZ
 from tests.servers import RedisServer, free_port, redis_server_available
 
 
@@ -28,8 +37,6 @@ def _require(available: bool, reason: str) -> None:
 def redis_broker_reachable(url: str | None) -> bool:
     if not url or not url.startswith("redis"):
         return False
-    import redis
-
     try:
         return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
     except redis.RedisError:
@@ -75,6 +82,94 @@ def demo(db):
     if not Jurisdiction.objects.exists():
         load_demo()
     return factories.DemoData()
+
+
+@pytest.fixture
+def seeds(demo) -> dict[str, Declaration]:
+    """The three seed declarations that load_demo enters, by name."""
+    return {name: Declaration.objects.get(name=name) for name in PREPARER_OF}
+
+
+@pytest.fixture
+def ez_project(seeds) -> Declaration:
+    return seeds[EZ_PROJECT]
+
+
+@pytest.fixture
+def ny_relocation(seeds) -> Declaration:
+    return seeds[NY_RELOCATION]
+
+
+@pytest.fixture
+def ny_grid(seeds) -> Declaration:
+    return seeds[NY_GRID]
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in as a demo account; returns the client."""
+
+    def _login(username: str):
+        client.logout()
+        assert client.login(username=username, password=PASSWORD), username
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def second_dept(demo):
+    """A second department reviewer of 鄂州: department tasks then wait in a shared queue."""
+    membership = factories.MembershipFactory(
+        user=factories.UserFactory(username="ez_dept2", first_name="鄂州市主管部门审核人乙"),
+        role=Role.DEPARTMENT_REVIEWER,
+        organisation=demo.org(EZ.department),
+    )
+    membership.user.set_password(PASSWORD)
+    membership.user.save()
+    return membership.user
+
+
+@pytest.fixture
+def flow(demo, django_capture_on_commit_callbacks) -> Flow:
+    """The review services, each call committed as a request would be (see Flow)."""
+    return Flow(django_capture_on_commit_callbacks)
+
+
+@pytest.fixture
+def web(demo):
+    """web("ny_head") -> a browser-like client logged in with that demo account."""
+
+    def _web(username: str) -> Client:
+        client = Client()
+        assert client.login(username=username, password=PASSWORD), username
+        return client
+
+    return _web
+
+
+@pytest.fixture
+def api(demo):
+    """api("ny_preparer") -> an API client with that account's session."""
+
+    def _api(username: str) -> APIClient:
+        client = APIClient()
+        assert client.login(username=username, password=PASSWORD), username
+        return client
+
+    return _api
+
+
+@pytest.fixture
+def second_ny_dept(demo):
+    """A second reviewer in 南岳区's competent department: its tasks wait in a shared queue."""
+    return member("ny_dept2", Role.DEPARTMENT_REVIEWER, organisation=demo.org(NY_DEPARTMENT))
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Uploaded files go to a temporary directory."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 @pytest.fixture

@@ -1,11 +1,11 @@
-"""Fixtures for the API tests: the seed declarations, token clients, an empty cache."""
+"""Fixtures for the API tests: token clients, an empty cache (the seed declarations and media
+are in tests/conftest.py)."""
 
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from declarations.models import Declaration
-from tests.api.helpers import SEED_NAMES, token_client
+from tests.api.helpers import token_client
 
 
 @pytest.fixture(autouse=True)
@@ -22,17 +22,6 @@ def _empty_cache(settings, worker_id):
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-@pytest.fixture
-def seeds(demo) -> dict[str, Declaration]:
-    """The three seed declarations (drafts after load_demo), by name."""
-    return {name: Declaration.objects.get(name=name) for name in SEED_NAMES}
 
 
 @pytest.fixture

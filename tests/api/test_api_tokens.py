@@ -21,8 +21,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from organisations.tokens import check_tokens_revoked_on_password_change
+from tests.api.conformance import CheckedClient, Conformance
 from tests.api.helpers import PASSWORD, assert_chinese, expect
-from tests.api.test_schema import CheckedClient, Conformance
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = re.compile(r"[0-9a-f]{64}")

@@ -11,9 +11,9 @@ from django.db import connection, transaction
 
 from declarations.models import Declaration
 from review import engine, services
-from review.models import ReviewProcess
 from tests.api.helpers import NY_GRID, NY_RELOCATION, PASSWORD, assert_chinese, token_client
-from tests.approvals.pages import page_of
+from tests.pages import page_of
+from tests.review.helpers import open_task
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -61,7 +61,7 @@ def in_review(demo):
     """南岳's grid declaration submitted; its unit-head task is open."""
     declaration = Declaration.objects.get(name=NY_GRID)
     services.declaration_submit(actor=demo.user("ny_preparer"), declaration_id=declaration.pk)
-    return declaration, engine.open_task(ReviewProcess.objects.current_for(declaration))
+    return declaration, open_task(declaration)
 
 
 def _timed(call):

@@ -1,9 +1,10 @@
-"""Fixtures for the deadline, notification, escalation and digest tests.
+"""Fixtures for the notification, escalation and digest tests: Celery signals, heads and
+administrators, a real SMTP server, a broker of the test's own or a dead one, a week of history.
 
-`flow` drives declarations through the real services and, like a real commit, runs what they
-register with transaction.on_commit: the services write notifications and pending e-mail
-deliveries in their own transaction, and on commit hand the e-mails to the deliver_email task
-(eager in tests), which sends them.
+`flow` (tests/conftest.py) drives declarations through the real services and, like a real
+commit, runs what they register with transaction.on_commit: the services write notifications and
+pending e-mail deliveries in their own transaction, and on commit hand the e-mails to the
+deliver_email task (eager in tests), which sends them.
 """
 
 import threading
@@ -13,24 +14,23 @@ from aiosmtpd.controller import Controller
 from celery.signals import task_postrun, task_prerun
 from django.core import mail
 from django.core.cache import cache
-from django.test import Client
-from rest_framework.test import APIClient
 
 from config.celery import app
-from notifications import delivery, digest, sweeps
+from declarations.models import Stage
+from notifications import delivery
 from organisations.models import Role
-from review import services as review
-from review.services import declaration_submit
-from tests import factories
+from review.drafts import declaration_copy
 from tests.notifications.helpers import (
+    FRIDAY,
     NY_DEPARTMENT,
-    PASSWORD,
-    open_task,
-    preparer_of,
-    reviewers_of,
+    NY_GRID,
+    NY_MOVE,
+    at,
+    member,
+    seed,
     user,
 )
-from tests.servers import Inbox, free_port
+from tests.servers import Blackhole, Inbox, free_port
 
 
 @pytest.fixture(autouse=True)
@@ -68,125 +68,17 @@ def celery_results():
     task_postrun.disconnect(record)
 
 
-class Flow:
-    """The review services, each call committed as a request would be."""
-
-    def __init__(self, capture):
-        self._capture = capture
-
-    def commit(self, fn, *args, **kwargs):
-        """Call fn and then run the on_commit callbacks it registered, as a commit would."""
-        with self._capture(execute=True):
-            return fn(*args, **kwargs)
-
-    def submit(self, declaration, username: str | None = None):
-        """Submit as the unit's preparer; returns the first review task."""
-        self.commit(
-            declaration_submit,
-            actor=user(username or preparer_of(declaration)),
-            declaration_id=declaration.pk,
-        )
-        return open_task(declaration)
-
-    def _actor_of(self, declaration, username):
-        current = open_task(declaration)
-        assert current is not None, f"no open task on {declaration}"
-        if username is None:
-            username = (
-                current.owner.get_username()
-                if current.owner_id
-                else reviewers_of(declaration)[current.stage]
-            )
-        return current, user(username)
-
-    def approve(self, declaration, username: str | None = None, opinion: str = "同意"):
-        """Approve the open task; returns the next open task (None once the review ended)."""
-        current, actor = self._actor_of(declaration, username)
-        self.commit(review.task_approve, actor=actor, task_id=current.pk, opinion=opinion)
-        return open_task(declaration)
-
-    def return_(self, declaration, opinion: str = "请补充绩效指标的确定依据", to: str = "preparer"):
-        current, actor = self._actor_of(declaration, None)
-        self.commit(review.task_return, actor=actor, task_id=current.pk, opinion=opinion, to=to)
-        return current
-
-    def reject(self, declaration, opinion: str = "不符合专项资金支持范围"):
-        current, actor = self._actor_of(declaration, None)
-        self.commit(review.task_reject, actor=actor, task_id=current.pk, opinion=opinion)
-        return current
-
-    def urge(self, declaration, username: str | None = None):
-        self.commit(
-            review.declaration_urge,
-            actor=user(username or preparer_of(declaration)),
-            declaration_id=declaration.pk,
-        )
-
-    def sweep(self, now=None):
-        return self.commit(sweeps.sweep_deadlines, now)
-
-    def deliver_due(self, now=None):
-        return self.commit(delivery.deliver_due, now)
-
-    def send_digest(self, now=None):
-        return self.commit(digest.send_weekly_digest, now)
-
-
-@pytest.fixture
-def flow(demo, django_capture_on_commit_callbacks) -> Flow:
-    return Flow(django_capture_on_commit_callbacks)
-
-
-@pytest.fixture
-def web(demo):
-    """web("ny_head") -> a browser-like client logged in with that demo account."""
-
-    def _web(username: str) -> Client:
-        client = Client()
-        assert client.login(username=username, password=PASSWORD), username
-        return client
-
-    return _web
-
-
-@pytest.fixture
-def api(demo):
-    """api("ny_preparer") -> an API client with that account's session."""
-
-    def _api(username: str) -> APIClient:
-        client = APIClient()
-        assert client.login(username=username, password=PASSWORD), username
-        return client
-
-    return _api
-
-
-def _member(username: str, role: str, organisation=None, jurisdiction=None):
-    account = factories.UserFactory(username=username, first_name=username)
-    account.set_password(PASSWORD)
-    account.save()
-    return factories.MembershipFactory(
-        user=account, role=role, organisation=organisation, jurisdiction=jurisdiction
-    ).user
-
-
-@pytest.fixture
-def second_ny_dept(demo):
-    """A second reviewer in 南岳区's competent department: its tasks wait in a shared queue."""
-    return _member("ny_dept2", Role.DEPARTMENT_REVIEWER, organisation=demo.org(NY_DEPARTMENT))
-
-
 @pytest.fixture
 def ny_dept_head(demo):
     """The head (部门负责人) of 南岳区's competent department."""
-    return _member("ny_dept_head", Role.ORGANISATION_HEAD, organisation=demo.org(NY_DEPARTMENT))
+    return member("ny_dept_head", Role.ORGANISATION_HEAD, organisation=demo.org(NY_DEPARTMENT))
 
 
 @pytest.fixture
 def ny_admin(demo):
     """An administrator of the 南岳区 jurisdiction only."""
     jurisdiction = demo.org(NY_DEPARTMENT).jurisdiction
-    return _member("ny_admin", Role.ADMINISTRATOR, jurisdiction=jurisdiction)
+    return member("ny_admin", Role.ADMINISTRATOR, jurisdiction=jurisdiction)
 
 
 @pytest.fixture
@@ -250,3 +142,42 @@ def broker(monkeypatch):
     yield use
     app.conf.update(**saved)
     _reset_broker_connections()
+
+
+@pytest.fixture(params=["refused", "dropped"])
+def dead_broker_port(request):
+    """A port where the broker should be: nothing listens ("refused"), or connection attempts
+    get no answer at all ("dropped"). close() frees it for a Redis to start there."""
+    if request.param == "refused":
+        port = free_port()
+        yield port, lambda: None
+        return
+    blackhole = Blackhole()
+    assert blackhole.drops_connections()
+    yield blackhole.port, blackhole.close
+    blackhole.close()
+
+
+@pytest.fixture
+def week(flow, time_machine, ny_dept_head):
+    """One week of history at 南岳区's unit (reviewed by ny_head at the unit-head stage):
+
+    - Mon 03-02 09:00 three declarations submitted (due Thu 03-05 09:00);
+    - Wed 03-04 09:00 NY_MOVE approved after 48 hours (it waits at the department now);
+    - Thu 03-05 09:00 a 2021 copy of NY_MOVE returned after 72 hours;
+    - NY_GRID left waiting: overdue by Friday.
+    """
+    move, grid = seed(NY_MOVE), seed(NY_GRID)
+    time_machine.move_to(at(2026, 3, 2, 8), tick=False)
+    copy = declaration_copy(actor=user("ny_preparer"), source_id=move.pk, fiscal_year=2021)
+    time_machine.move_to(at(2026, 3, 2, 9), tick=False)
+    for declaration in (move, grid, copy):
+        flow.submit(declaration)
+    time_machine.move_to(at(2026, 3, 4, 9), tick=False)
+    department_task = flow.approve(move)
+    assert department_task.stage == Stage.DEPARTMENT
+    time_machine.move_to(at(2026, 3, 5, 9), tick=False)
+    flow.return_(copy, opinion="请补充年度目标")
+    time_machine.move_to(FRIDAY, tick=False)
+    mail.outbox = []
+    return copy

@@ -1,17 +1,19 @@
-"""Notifications in-app and by e-mail: who hears about a new task and about the outcome of their
-declaration, each person's channel preference, the unread count and marking read."""
+"""Notifications in-app and by e-mail: who hears about a new task and about the outcome of
+their declaration, through the pages, the API and Celery's redeliveries. (Preferences and
+marking read: services/.)"""
 
 import pytest
 from django.core import mail
 
 from declarations.models import DeclarationStatus
-from notifications.models import Delivery, Notification, Preference
+from notifications.models import Delivery, Notification
+from notifications.tasks import deliver_email, dispatch_event
+from review.services import declaration_withdraw
 from tests.notifications.helpers import (
     NY_MOVE,
     at,
     email_deliveries,
     fresh,
-    header_badge,
     notifications,
     recipients,
     seed,
@@ -111,92 +113,6 @@ def test_return_to_previous_stage_notifies_that_stage_not_the_preparer(flow):
     assert notifications("ny_preparer") == []
 
 
-def test_email_off_still_notifies_in_app(flow, web):
-    """ny_head turns e-mail off on the preferences page: the new task shows in-app, no e-mail."""
-    client = web("ny_head")
-    response = client.post("/notifications/preferences/", {"in_app": "1"})
-    assert response.status_code == 302
-    preference = Preference.objects.get(user__username="ny_head")
-    assert (preference.in_app, preference.email) == (True, False)
-
-    flow.submit(seed(NY_MOVE))
-    assert mail.outbox == []
-    assert email_deliveries() == []
-    (notification,) = notifications("ny_head")
-    assert notification.show_in_app
-    page = client.get("/notifications/")
-    assert notification.title in text_of(page)
-    assert header_badge(page) == 1
-
-
-def test_in_app_off_hides_the_notification_but_still_emails(flow, web, api):
-    """ny_head turns in-app off: the e-mail goes out, but the notification is not in
-    /notifications/, not in the header count and not in the API's list or unread count."""
-    client = web("ny_head")
-    client.post("/notifications/preferences/", {"email": "1"})
-    preference = Preference.objects.get(user__username="ny_head")
-    assert (preference.in_app, preference.email) == (False, True)
-
-    flow.submit(seed(NY_MOVE))
-    assert [m.to for m in mail.outbox] == [["ny_head@example.gov.cn"]]
-    page = client.get("/notifications/")
-    assert NY_MOVE not in text_of(page)
-    assert header_badge(page) is None
-
-    ny_head_api = api("ny_head")
-    assert ny_head_api.get("/api/notifications/unread-count/").json() == {"unread": 0}
-    body = ny_head_api.get("/api/notifications/").json()
-    listed = body["results"] if isinstance(body, dict) else body
-    assert listed == []
-
-
-def test_no_channel_at_all_sends_nothing(flow, web):
-    """With both channels off nothing is e-mailed or shown."""
-    web("ny_head").post("/notifications/preferences/", {})
-    flow.submit(seed(NY_MOVE))
-    assert mail.outbox == []
-    assert Notification.objects.filter(user__username="ny_head", show_in_app=True).count() == 0
-
-
-def test_unread_count_in_header_and_mark_read_on_the_page(flow, web):
-    """The header shows how many notifications are unread; 标为已读 on /notifications/ marks one,
-    全部标为已读 the rest; someone else's notification cannot be marked (404)."""
-    flow.submit(seed(NY_MOVE))
-    flow.urge(seed(NY_MOVE))
-    first, second = notifications("ny_head")
-    client = web("ny_head")
-    page = client.get("/notifications/")
-    assert page.status_code == 200
-    assert header_badge(page) == 2
-    assert first.title in text_of(page)
-    assert f'action="/notifications/{first.pk}/read/"' in page.content.decode()
-
-    response = client.post(f"/notifications/{first.pk}/read/")
-    assert response.status_code == 302
-    assert Notification.objects.get(pk=first.pk).read_at is not None
-    assert Notification.objects.get(pk=second.pk).read_at is None
-    assert header_badge(client.get("/tasks/")) == 1
-
-    opened = client.post(f"/notifications/{second.pk}/read/", {"open": "1"})
-    assert opened.status_code == 302
-    assert opened["Location"] == second.url
-    assert header_badge(client.get("/notifications/")) is None
-
-    unread_only = text_of(client.get("/notifications/", {"unread": "1"}))
-    assert first.title not in unread_only
-
-    assert web("ny_dept").post(f"/notifications/{first.pk}/read/").status_code == 404
-
-
-def test_mark_all_read_on_the_page(flow, web):
-    flow.submit(seed(NY_MOVE))
-    flow.urge(seed(NY_MOVE))
-    client = web("ny_head")
-    assert client.post("/notifications/read-all/").status_code == 302
-    assert Notification.objects.filter(user=user("ny_head"), read_at__isnull=True).count() == 0
-    assert header_badge(client.get("/notifications/")) is None
-
-
 def test_notifications_api_lists_counts_and_marks_read(flow, api):
     """/api/notifications/ lists my notifications, unread-count counts them, read marks one;
     another user's notification is 404."""
@@ -235,8 +151,6 @@ def test_a_user_without_email_address_gets_in_app_only(flow):
 
 def test_withdrawal_tells_the_unit_head_the_task_is_gone(flow):
     """The preparer withdraws before the unit head acted: ny_head is told 申报表已撤回."""
-    from review.services import declaration_withdraw
-
     declaration = seed(NY_MOVE)
     flow.submit(declaration)
     flow.commit(declaration_withdraw, actor=user("ny_preparer"), declaration_id=declaration.pk)
@@ -249,8 +163,6 @@ def test_redelivered_celery_messages_notify_and_mail_once(flow):
     """A dispatch_event or deliver_email message delivered twice (acks_late redelivery, a retry)
     creates no second notification and sends no second e-mail: each notification has an
     idempotency key and a sent delivery is not sent again."""
-    from notifications.tasks import deliver_email, dispatch_event
-
     unit_task = flow.submit(seed(NY_MOVE))
     (delivery,) = email_deliveries()
     assert len(mail.outbox) == 1

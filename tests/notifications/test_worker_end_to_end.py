@@ -1,8 +1,6 @@
 """End to end through the real Redis broker and a real Celery worker: the submission writes the
 notification itself, and only the e-mail travels to the worker, which sends it."""
 
-import time
-
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
@@ -10,7 +8,7 @@ from django.core import mail
 from notifications.models import Delivery, Notification
 from notifications.tasks import dispatch_event
 from review.services import declaration_submit
-from tests.notifications.helpers import NY_MOVE, open_task, seed, user
+from tests.notifications.helpers import NY_MOVE, open_task, seed, user, wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -21,16 +19,6 @@ def broker_app(broker, settings):
     app = broker(settings.TEST_BROKER_URL)
     app.control.purge()  # nothing left over from an earlier run
     return app
-
-
-def wait_for(condition, timeout: float = 20.0) -> bool:
-    """Poll `condition` until it holds or `timeout` seconds have passed."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return condition()
 
 
 def _sent_to(username: str) -> bool:

@@ -23,8 +23,7 @@ from django.db import connection
 
 from notifications.models import Delivery
 from review.services import declaration_submit
-from tests.notifications.helpers import NY_MOVE, email_deliveries, seed, user
-from tests.notifications.test_worker_end_to_end import wait_for
+from tests.notifications.helpers import NY_MOVE, email_deliveries, seed, user, wait_for
 from tests.servers import Inbox
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
