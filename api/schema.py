@@ -14,6 +14,10 @@ COMMON_ERRORS = {
     "404": OpenApiResponse(DetailSerializer, description="不存在、不在您的范围内，或页码超出范围"),
     "409": OpenApiResponse(DetailSerializer, description="已被他人处理或修改"),
     "429": OpenApiResponse(DetailSerializer, description="请求过于频繁"),
+    # Answered by the HTTP server in front of Django (gunicorn refuses a request line longer than
+    # 4,094 bytes), so it has no JSON body.
+    "414": OpenApiResponse(description="请求地址过长：请减少查询参数"),
+    "503": OpenApiResponse(DetailSerializer, description="数据库繁忙，请按 Retry-After 稍后重试"),
 }
 
 
