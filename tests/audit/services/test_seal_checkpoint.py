@@ -102,6 +102,6 @@ def test_a_failing_anchor_store_leaves_no_checkpoint(history, settings, tmp_path
     blocked = tmp_path / "not-a-directory"
     blocked.write_text("a file where the anchor directory should be")
     settings.AUDIT_ANCHOR_DIR = str(blocked)
-    with pytest.raises(NotADirectoryError):
+    with pytest.raises(FileExistsError):
         seal_checkpoint()
     assert _counts() == (0, 0, 0)
