@@ -1,6 +1,7 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from audit.checkpoints import seal_checkpoint
+from audit.signing import SigningKeyError
 
 
 class Command(BaseCommand):
@@ -10,7 +11,10 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        sealed = seal_checkpoint()
+        try:
+            sealed = seal_checkpoint()
+        except SigningKeyError as error:
+            raise CommandError(str(error)) from None
         checkpoint = sealed.checkpoint
         if checkpoint is None:
             self.stdout.write("审计日志为空：没有可签发的检查点")
