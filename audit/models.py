@@ -36,6 +36,7 @@ class AuditAction(models.TextChoices):
     ROLE_REVOKE = "role_revoke", _("撤销角色")
     ROLE_CHANGE = "role_change", _("修改角色")
     SETTINGS = "settings", _("修改设置")
+    AUDIT_PROOF = "audit_proof", _("获取审计证明")
 
 
 class AuditResult(models.TextChoices):
