@@ -175,6 +175,11 @@ def is_overseer(user) -> bool:
     return any(m.role in JURISDICTION_ROLES for m in _memberships(user))
 
 
+def is_auditor(user) -> bool:
+    """Auditors fetch a declaration's audit proof bundle (see `_audit_proof_ruling`)."""
+    return any(m.role == Role.AUDITOR for m in _memberships(user))
+
+
 def _jurisdiction_filter(jurisdictions: set[int] | None, field: str) -> Q:
     return EVERYTHING if jurisdictions is ALL else Q(**{f"{field}__in": sorted(jurisdictions)})
 

@@ -2,18 +2,21 @@
 with the log's own key and anchors the note outside the database; with nothing new it writes
 nothing."""
 
+import threading
 from io import StringIO
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connections
 
 from audit import anchors
 from audit.checkpoints import seal_checkpoint
 from audit.keys import current_log, signing_key
 from audit.leaves import DatabaseStore, event_leaf_hash
+from audit.log import record_event
 from audit.merkle import inclusion_proof, root, verify_inclusion
-from audit.models import AuditEvent, AuditLeaf, AuditNode, SignedCheckpoint
+from audit.models import AuditAction, AuditEvent, AuditLeaf, AuditNode, SignedCheckpoint
 from audit.signing import parse_and_verify
 from review import services as review
 from tests.review.helpers import EZ, user
@@ -105,3 +108,36 @@ def test_a_failing_anchor_store_leaves_no_checkpoint(history, settings, tmp_path
     with pytest.raises(FileExistsError):
         seal_checkpoint()
     assert _counts() == (0, 0, 0)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_checkpointers_at_once_give_each_event_one_position():
+    """Two checkpointers started together (two threads, two connections): the second waits for
+    the first, finds nothing new and writes nothing; positions stay dense, each event has one."""
+    for number in range(40):
+        record_event(action=AuditAction.VIEW, chain=f"bench:{number % 4}", details={"n": number})
+    barrier = threading.Barrier(2)
+    results: list = []
+
+    def checkpointer():
+        try:
+            barrier.wait()
+            results.append(seal_checkpoint())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=checkpointer) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(sealed.added for sealed in results) == [0, 40]
+    positions = list(AuditLeaf.objects.order_by("position").values_list("position", "event_id"))
+    assert [position for position, _ in positions] == list(range(40))
+    assert sorted(event for _, event in positions) == sorted(
+        AuditEvent.objects.values_list("pk", flat=True)
+    )
+    assert list(SignedCheckpoint.objects.values_list("size", flat=True)) == [40]
+    assert len(_anchored(current_log().log_id)) == 1
