@@ -12,11 +12,14 @@ database's audit log and anchor directory (AUDIT_ANCHOR_DIR, var/audit/ by defau
 against a scratch database.
 """
 
+import os
 import sys
 import threading
 import time
 
 import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 
 def main(threads: int, events: int) -> None:
