@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connections
+from django.db import connections, transaction
 
 from audit import anchors
 from audit.checkpoints import seal_checkpoint
@@ -142,3 +142,38 @@ def test_two_checkpointers_at_once_give_each_event_one_position():
     )
     assert list(SignedCheckpoint.objects.values_list("size", flat=True)) == [total]
     assert len(_anchored(current_log().log_id)) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_event_that_commits_after_a_later_one_was_sealed_gets_its_leaf_next_time():
+    """A slow transaction takes an event id, a faster one commits a later id and is sealed; when
+    the slow one commits, the next run still gives its event a leaf (after the later one)."""
+    taken, release = threading.Event(), threading.Event()
+    slow_event: list[int] = []
+
+    def slow_writer():
+        try:
+            with transaction.atomic():
+                slow_event.append(record_event(action=AuditAction.VIEW, chain="slow").pk)
+                taken.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=slow_writer)
+    thread.start()
+    assert taken.wait(timeout=30)
+    fast = record_event(action=AuditAction.VIEW, chain="fast")
+    assert fast.pk > slow_event[0]
+    first = seal_checkpoint()
+    assert not AuditLeaf.objects.filter(event_id=slow_event[0]).exists()
+    release.set()
+    thread.join()
+
+    second = seal_checkpoint()
+
+    assert second.added == 1
+    leaf = AuditLeaf.objects.get(event_id=slow_event[0])
+    assert leaf.position == first.checkpoint.size
+    assert AuditLeaf.objects.get(event_id=fast.pk).position < leaf.position
