@@ -19,7 +19,7 @@ from datetime import timedelta
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from audit import anchors
@@ -36,7 +36,8 @@ ADVISORY_LOCK = 0x61756469
 # Events read and leaves written per round trip; memory stays flat however many are new.
 CHUNK = 5000
 # How long before a run an event that run could not see yet may have been written.
-LATE_COMMIT_SLACK = timedelta(days=1)
+# Requests time out after 60 s and tasks after 300 s (CELERY_TASK_TIME_LIMIT): an hour is ample.
+LATE_COMMIT_SLACK = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def _unsealed(newest: SignedCheckpoint | None) -> QuerySet[AuditEvent]:
     event's, or written (its time taken) shortly before that run began, in a transaction that
     was still open: no request or task keeps one open for LATE_COMMIT_SLACK. Clocks that lag
     are covered by the id."""
-    events = AuditEvent.objects.filter(leaf__isnull=True)
+    events = AuditEvent.objects.filter(~Exists(AuditLeaf.objects.filter(event=OuterRef("pk"))))
     if newest is None:
         return events
     last_sealed = AuditLeaf.objects.order_by("-event_id").values_list("event_id", flat=True)[:1]

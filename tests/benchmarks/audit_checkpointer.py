@@ -2,8 +2,9 @@
 
     DATABASE_URL=postgres://.../scratch .venv/bin/python -m tests.benchmarks.audit_checkpointer [N]
 
-Inserts N synthetic events (default 100,000) straight into the audit table with one SQL
-statement (the checkpointer hashes what rows hold; their HMAC chain is not its business), then
+Inserts N synthetic events (default 100,000, one a second up to now) straight into the audit
+table with one SQL statement (the checkpointer hashes what rows hold; their HMAC chain is not
+its business), then
 times seal_checkpoint three ways: folding the N new events (leaves, subtrees, signature,
 anchor), a run with nothing new, and a run with 100 new events on top of the large tree: the
 steady state once a minute. Prints events per second and seconds. Writes into the configured
@@ -23,7 +24,8 @@ INSERT INTO approval_workflow_auditevent
     (chain, seq, prev_hash, hash, at, actor_name, role, organisation_name, action, result,
      stage, opinion, digest, details)
 SELECT 'bench:' || %(stamp)s || ':' || (n %% 1000), n, md5('p' || n || %(stamp)s) || md5(n::text),
-       md5('h' || n || %(stamp)s) || md5(n::text || %(stamp)s), now(), '基准测试', 'auditor', '',
+       md5('h' || n || %(stamp)s) || md5(n::text || %(stamp)s),
+       now() - (%(count)s - n) * interval '1 second', '基准测试', 'auditor', '',
        'view', 'ok', '', '同意', '', jsonb_build_object('n', n)
 FROM generate_series(1, %(count)s) AS n
 """
