@@ -111,6 +111,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         timeout=DATABASE_LOCK_TIMEOUT,
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The owner of the tables, for `migrate` and `grant_app_role` only (audit/roles.py): web and
+# worker processes connect with DATABASE_URL as a role that may only INSERT and SELECT the
+# audit log, so that they cannot change or remove what it holds.
+MIGRATION_DATABASE = (
+    env.db("MIGRATION_DATABASE_URL") if env("MIGRATION_DATABASE_URL", default="") else None
+)
 
 # --- Cache: Redis when REDIS_URL is set, otherwise per-process memory ----------------------
 # The cache only speeds things up and counts throttles: with its Redis down every page and API
