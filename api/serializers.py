@@ -413,3 +413,27 @@ class DetailSerializer(serializers.Serializer):
 
 class SubmitErrorSerializer(serializers.Serializer):
     non_field_errors = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class AuditProofEventSerializer(serializers.Serializer):
+    event = serializers.DictField(help_text="事件的全部记录字段（规范 JSON 即叶数据）。")
+    leaf_index = serializers.IntegerField(help_text="事件在审计日志 Merkle 树中的位置（从 0 起）。")
+    leaf_hash = serializers.CharField(help_text="叶哈希（十六进制 SHA-256，RFC 9162）。")
+    inclusion_proof = serializers.ListField(
+        child=serializers.CharField(), help_text="到检查点根哈希的包含证明（十六进制哈希）。"
+    )
+
+
+class AuditProofSerializer(serializers.Serializer):
+    format = serializers.CharField(help_text="证明包格式：perf-approvals-audit-proof/1。")
+    log_id = serializers.CharField(allow_null=True, help_text="审计日志标识；尚无检查点时为空。")
+    checkpoint = serializers.CharField(
+        allow_null=True, help_text="用 Ed25519 签名的检查点（C2SP 签名笔记）；尚无检查点时为空。"
+    )
+    public_key_hint = serializers.CharField(
+        required=False, help_text="签名公钥的提示（仅供参考，核验时须用另行取得的公钥）。"
+    )
+    events = AuditProofEventSerializer(many=True, help_text="检查点已覆盖的事件及其包含证明。")
+    pending = serializers.IntegerField(
+        help_text="尚未纳入最新检查点的事件数（下一个检查点会包含它们）。"
+    )

@@ -15,11 +15,18 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from audit.models import AuditCheckpoint, AuditEvent
+from audit.models import (
+    AuditCheckpoint,
+    AuditEvent,
+    AuditLeaf,
+    AuditLog,
+    AuditNode,
+    SignedCheckpoint,
+)
 
 # The tables the application may only append to and read. ChainHead is not among them: it is
 # the HMAC chains' moving head, updated with every event.
-APPEND_ONLY_MODELS = (AuditEvent, AuditCheckpoint)
+APPEND_ONLY_MODELS = (AuditEvent, AuditCheckpoint, AuditLog, AuditLeaf, AuditNode, SignedCheckpoint)
 
 _ROLE_NAME = re.compile(r"[a-z_][a-z0-9_$]{0,62}")
 _CONNECTION_KEYS = ("NAME", "USER", "PASSWORD", "HOST", "PORT")

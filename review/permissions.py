@@ -316,6 +316,8 @@ def _declaration_ruling(user, action: str, declaration: Declaration, memberships
         return HIDDEN_DECLARATION
     if action in (Action.VIEW, Action.EXPORT):
         return Ruling(viewer)
+    if action == Action.AUDIT_PROOF:
+        return _audit_proof_ruling(memberships, declaration)
     if action == VIEW_REFUSALS:
         overseer = _first(
             memberships, lambda m: _oversees(m, declaration.reporting_unit.jurisdiction_id)
@@ -341,6 +343,21 @@ def _declaration_ruling(user, action: str, declaration: Declaration, memberships
         commenter = _first(memberships, lambda m: m.role != Role.AUDITOR and _sees(m, declaration))
         return Ruling(commenter) if commenter else _refuse("审计人员只能查看，不能评论。")
     raise ValueError(f"not an action on a declaration: {action}")
+
+
+def _audit_proof_ruling(memberships, declaration: Declaration) -> Ruling:
+    """The proof bundle of a declaration's history: for its jurisdiction's auditors and its own
+    unit; hidden (404) from everyone else, as if the declaration did not exist."""
+    jurisdiction_id = declaration.reporting_unit.jurisdiction_id
+    unit_id = declaration.reporting_unit_id
+    grant = _first(
+        memberships,
+        lambda m: (
+            _oversees(m, jurisdiction_id, Role.AUDITOR)
+            or _in_organisation(m, Role.PREPARER, Role.UNIT_HEAD, organisation_id=unit_id)
+        ),
+    )
+    return Ruling(grant) if grant else HIDDEN_DECLARATION
 
 
 def _submitter_ruling(user, action: str, declaration: Declaration, memberships) -> Ruling:

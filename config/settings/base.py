@@ -297,6 +297,15 @@ LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=30)
 # --- Audit log and attachments ----------------------------------------------------------------
 # Key of the audit log's HMAC chain; defaults to SECRET_KEY. Changing it invalidates old events.
 AUDIT_HMAC_KEY = env("AUDIT_HMAC_KEY", default="")
+# The Merkle log's checkpoints are signed with this Ed25519 key (a PKCS#8 PEM file; write one
+# with `python manage.py audit_keygen PATH`), never with SECRET_KEY. The embedded default
+# creates it under var/ on first use; production refuses to start without AUDIT_SIGNING_KEY.
+AUDIT_SIGNING_KEY = env("AUDIT_SIGNING_KEY", default=str(BASE_DIR / "var" / "audit-signing.pem"))
+AUDIT_SIGNING_KEY_CREATE = True
+# Every signed checkpoint is also appended here, outside the database: in production a volume
+# or host the database's administrator cannot write. AUDIT_WITNESS_URL, if set, receives a copy.
+AUDIT_ANCHOR_DIR = env("AUDIT_ANCHOR_DIR", default=str(BASE_DIR / "var" / "audit"))
+AUDIT_WITNESS_URL = env("AUDIT_WITNESS_URL", default="")
 # Behind a reverse proxy that sets X-Forwarded-For, record the client's address from it.
 AUDIT_TRUST_X_FORWARDED_FOR = env.bool("AUDIT_TRUST_X_FORWARDED_FOR", default=False)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)

@@ -1,7 +1,7 @@
 """PostgreSQL for the test suite: Django's backend, except that a flush may empty the audit log.
 
 Transactional tests end with a flush: a TRUNCATE of every table, which the audit log's trigger
-refuses to everyone (audit/migrations/0003_i11b_strict_append_only.py). The flush runs with
+refuses to everyone (audit/migrations/0004_i11b_strict_append_only.py). The flush runs with
 `session_replication_role = replica` for its own transaction, so no trigger fires. Only a
 superuser may set that, and the test suite connects as one (it creates and drops databases);
 a superuser can switch any trigger off anyway, so nothing here is an escape the application's
