@@ -18,12 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from declarations.models import Declaration
-from declarations.stages import Stage
 from notifications import recipients
 from notifications.delivery import enqueue_deliveries
 from notifications.models import Channel, Delivery, Notification, Preference
 from notifications.texts import render_text
 from review import engine
+from review.labels import stage_label
 from review.models import Decision, ReviewProcess, ReviewTask
 
 # --- Creating notifications -------------------------------------------------------------------
@@ -88,7 +88,7 @@ def _task_context(task: ReviewTask) -> dict:
     return {
         "task": task,
         "declaration": declaration,
-        "stage": (declaration.get_stage_display() if declaration else "") or task.stage,
+        "stage": stage_label(task.stage),
         "due": timezone.localtime(task.due_at) if task.due_at else None,
     }
 
@@ -152,7 +152,7 @@ def _on_decided(
         key=f"decided:{declaration.pk}:{task_id}:{decision}",
         context={
             "declaration": declaration,
-            "stage_label": Stage(stage).label if stage in Stage.values else stage,
+            "stage_label": stage_label(stage),
             "opinion": opinion,
         },
         declaration=declaration,
