@@ -11,7 +11,6 @@ sweeps) notifies each person once.
 from collections.abc import Callable
 from functools import partial
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.urls import reverse
@@ -20,6 +19,7 @@ from django.utils import timezone
 from declarations.models import Declaration
 from notifications import recipients
 from notifications.delivery import enqueue_deliveries
+from notifications.links import absolute_link
 from notifications.models import Channel, Delivery, Notification, Preference
 from notifications.texts import render_text
 from review import engine
@@ -31,10 +31,6 @@ from review.models import Decision, ReviewProcess, ReviewTask
 
 def _preference(user) -> Preference:
     return Preference.objects.filter(user=user).first() or Preference(user=user)
-
-
-def _link(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def notify(
@@ -54,7 +50,7 @@ def notify(
     for user in recipients.unique(users):
         text = render_text(
             f"notifications/events/{event}.txt",
-            {**context, "user": user, "link": _link(path) if path else ""},
+            {**context, "user": user, "link": absolute_link(path) if path else ""},
         ).strip()
         title, _, body = text.partition("\n")
         preference = _preference(user)
