@@ -28,6 +28,7 @@ from audit.models import AuditAction
 from declarations.models import EDITABLE_STATUSES, Declaration, DeclarationStatus
 from declarations.stages import REVIEWER_ROLES, Stage, previous_stage, stage_index
 from organisations.models import JURISDICTION_ROLES, Membership, Organisation, Role
+from organisations.names import display_name
 from organisations.selectors import active_memberships, members_with_role
 from review.errors import AlreadyHandled
 from review.models import ReviewProcess, ReviewTask
@@ -412,7 +413,7 @@ def _task_viewer(memberships, task: ReviewTask) -> Membership | None:
 
 
 def _holder_name(task: ReviewTask) -> str:
-    return task.owner.get_full_name() or task.owner.get_username()
+    return display_name(task.owner)
 
 
 def _task_ruling(user, action: str, task: ReviewTask, memberships=None) -> Ruling:
