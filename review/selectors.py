@@ -66,8 +66,12 @@ BADGE_CAP = 99
 
 def open_task_count(user) -> int:
     """How many tasks wait for the user (mine and my queue's), counted up to BADGE_CAP + 1 so
-    the menu's badge costs the same however long the queue is."""
-    return tasks_for(user).order_by()[: BADGE_CAP + 1].count()
+    the menu's badge costs the same however long the queue is. Counted once per user object
+    (one request), however many places show it."""
+    cached = getattr(user, "_open_task_count", None)
+    if cached is None:
+        cached = user._open_task_count = tasks_for(user).order_by()[: BADGE_CAP + 1].count()
+    return cached
 
 
 def open_task_badge(user) -> str:
