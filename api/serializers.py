@@ -6,6 +6,7 @@ from rest_framework import serializers
 from audit.models import AuditAction, AuditEvent, AuditResult
 from declarations.content import DECLARATION_FIELDS, DeclarationContent, content_of
 from declarations.formatting import plain_number
+from declarations.ids import MAX_ID
 from declarations.models import (
     Attachment,
     Declaration,
@@ -25,6 +26,7 @@ from notifications.models import Notification
 from review import labels
 from review.models import ReviewTask
 from review.permissions import actions_for
+from review.services import BATCH_APPROVE_MAX_TASKS
 
 BLANK_CHOICE = [("", "")]
 
@@ -346,6 +348,46 @@ class ReturnSerializer(RequiredOpinionSerializer):
     to = serializers.ChoiceField(
         choices=[("preparer", "填报单位"), ("previous", "上一环节")], default="preparer"
     )
+
+
+class BatchApproveSerializer(serializers.Serializer):
+    tasks = serializers.ListField(
+        child=serializers.IntegerField(
+            min_value=1,
+            max_value=MAX_ID,
+            error_messages={"invalid": "任务编号必须是正整数。"},
+        ),
+        allow_empty=False,
+        max_length=BATCH_APPROVE_MAX_TASKS,
+        help_text=f"要同意的任务编号，1 至 {BATCH_APPROVE_MAX_TASKS} 项",
+        error_messages={
+            "empty": "请至少选择一项任务。",
+            "max_length": f"一次最多批量同意 {BATCH_APPROVE_MAX_TASKS} 项任务。",
+            "not_a_list": "tasks 必须是任务编号的列表。",
+        },
+    )
+    opinion = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        default="",
+        max_length=2000,
+        help_text="审批意见，每项任务相同；留空为“同意”",
+    )
+
+
+class BatchOutcomeSerializer(serializers.Serializer):
+    task = serializers.IntegerField(help_text="任务编号")
+    status = serializers.ChoiceField(
+        choices=[("approved", "已同意"), ("error", "未能同意")], help_text="approved 或 error"
+    )
+    code = serializers.CharField(
+        help_text="失败原因代码：not_found、already_handled、not_allowed、error；成功时为空"
+    )
+    detail = serializers.CharField(help_text="失败原因（中文）；成功时为空")
+
+
+class BatchApproveResultSerializer(serializers.Serializer):
+    results = BatchOutcomeSerializer(many=True)
 
 
 class MoveTaskSerializer(serializers.Serializer):
