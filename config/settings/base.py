@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "review",
     "notifications",
     "demo",
+    "bench",
 ]
 
 MIDDLEWARE = [
