@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "review",
     "notifications",
     "demo",
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "audit.context.AuditContextMiddleware",
+    "notifications.links.RequestSiteMiddleware",
     "config.busy.DatabaseBusyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -111,6 +113,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         timeout=DATABASE_LOCK_TIMEOUT,
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The owner of the tables, for `migrate` and `grant_app_role` only (audit/roles.py): web and
+# worker processes connect with DATABASE_URL as a role that may only INSERT and SELECT the
+# audit log, so that they cannot change or remove what it holds.
+MIGRATION_DATABASE = (
+    env.db("MIGRATION_DATABASE_URL") if env("MIGRATION_DATABASE_URL", default="") else None
+)
 
 # --- Cache: Redis when REDIS_URL is set, otherwise per-process memory ----------------------
 # The cache only speeds things up and counts throttles: with its Redis down every page and API
@@ -201,7 +209,8 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
-# Where links in e-mails point to.
+# Where links in notices point when no request caused them (sweeps, digest); notices caused by
+# a request link to the host that request came to (notifications.links).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="预算绩效审批 <noreply@localhost>")
 
