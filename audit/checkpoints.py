@@ -19,7 +19,7 @@ from datetime import timedelta
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from audit import anchors
@@ -51,7 +51,7 @@ class Sealed:
 def seal_checkpoint(*, full: bool = False) -> Sealed:
     """Fold every event without a leaf into the Merkle tree, then sign, store and anchor the new
     checkpoint. Writes nothing when nothing is new. `full` looks through every event, not only
-    those that can be new (see `_unsealed`)."""
+    those that can be new (see `_append_new_events`)."""
     log = current_log()
     key = signing_key()  # before any write: a missing key fails the run, not half of it
     with transaction.atomic():
@@ -59,7 +59,7 @@ def seal_checkpoint(*, full: bool = False) -> Sealed:
         store = DatabaseStore()
         tree = CompactRange.from_store(store, store.size())
         newest = SignedCheckpoint.objects.order_by("-size").first()
-        added = _append_new_events(tree, _unsealed(None if full else newest))
+        added = _append_new_events(tree, newest, full)
         if newest is not None and newest.size == tree.size:
             return Sealed(newest, 0)
         if tree.size == 0:
@@ -81,25 +81,30 @@ def _lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
 
 
-def _unsealed(newest: SignedCheckpoint | None) -> QuerySet[AuditEvent]:
-    """The events that may lack a leaf, without reading the whole table every minute.
+def _append_new_events(tree: CompactRange, newest: SignedCheckpoint | None, full: bool) -> int:
+    """Append every event without a leaf, in id order, to `tree` and to the database.
 
-    An event that committed after the previous run was either given an id after every sealed
-    event's, or written (its time taken) shortly before that run began, in a transaction that
-    was still open: no request or task keeps one open for LATE_COMMIT_SLACK. Clocks that lag
-    are covered by the id."""
-    events = AuditEvent.objects.filter(~Exists(AuditLeaf.objects.filter(event=OuterRef("pk"))))
-    if newest is None:
-        return events
-    last_sealed = AuditLeaf.objects.order_by("-event_id").values_list("event_id", flat=True)[:1]
-    return events.filter(Q(pk__gt=Subquery(last_sealed)) | Q(at__gte=newest.at - LATE_COMMIT_SLACK))
+    Events with ids after the last sealed one have no leaf, by construction: no need to look.
+    Before it, an event can lack one only if its transaction committed after a later event was
+    sealed: it was written (its time taken) while that run's predecessor was still open, so
+    within LATE_COMMIT_SLACK of the newest checkpoint, since no request or task keeps a
+    transaction open that long. `full` looks at every event instead."""
+    last_sealed = (
+        AuditLeaf.objects.order_by("-event_id").values_list("event_id", flat=True).first() or 0
+    )
+    late = AuditEvent.objects.filter(pk__lte=last_sealed).filter(
+        ~Exists(AuditLeaf.objects.filter(event=OuterRef("pk")))
+    )
+    if newest is not None and not full:
+        late = late.filter(at__gte=newest.at - LATE_COMMIT_SLACK)
+    return _fold(tree, late) + _fold(tree, AuditEvent.objects.filter(pk__gt=last_sealed))
 
 
-def _append_new_events(tree: CompactRange, unsealed: QuerySet[AuditEvent]) -> int:
-    """Append the unsealed events, in id order, to `tree` and to the database."""
+def _fold(tree: CompactRange, events: QuerySet[AuditEvent]) -> int:
+    """Append `events`, in id order and a chunk at a time, as leaves."""
     added, after = 0, 0
     while True:
-        rows = list(unsealed.filter(pk__gt=after).order_by("pk").values(*LEAF_FIELDS)[:CHUNK])
+        rows = list(events.filter(pk__gt=after).order_by("pk").values(*LEAF_FIELDS)[:CHUNK])
         if not rows:
             return added
         leaves: list[tuple[int, int, bytes]] = []
