@@ -270,3 +270,24 @@ class SignedCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint {self.size} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class VerificationRun(models.Model):
+    """One run of the log's verification: when, started by what, what it found, how long."""
+
+    at = models.DateTimeField(_("核验时间"), db_index=True)
+    trigger = models.CharField(_("发起方式"), max_length=100)
+    ok = models.BooleanField(_("结果是否通过"))
+    result = models.TextField(_("结果"))
+    events = models.PositiveBigIntegerField(_("核验事件数"))
+    tree_size = models.PositiveBigIntegerField(_("树大小"), default=0)
+    since = models.PositiveBigIntegerField(_("起始检查点"), null=True, blank=True)
+    seconds = models.FloatField(_("耗时（秒）"))
+
+    class Meta:
+        verbose_name = _("审计核验记录")
+        verbose_name_plural = _("审计核验记录")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {'通过' if self.ok else '未通过'}"
