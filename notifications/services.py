@@ -40,6 +40,7 @@ def notify(
     key: str,
     context: dict,
     declaration: Declaration | None = None,
+    task: ReviewTask | None = None,
     path: str = "",
 ) -> list[Notification]:
     """Notify each user once per key, in-app and/or by e-mail as they chose.
@@ -63,6 +64,7 @@ def notify(
                     body=body.strip(),
                     url=path,
                     declaration=declaration,
+                    task=task,
                     idempotency_key=f"{key}:{user.pk}"[:200],
                     show_in_app=preference.in_app,
                 )
@@ -101,6 +103,7 @@ def _notify_task_people(task: ReviewTask, *, event: str, key: str, path: str = "
         key=key,
         context=_task_context(task),
         declaration=task.declaration,
+        task=task,
         path=path or _task_path(task),
     )
 
@@ -170,11 +173,32 @@ def _on_urge(*, task_id: int, urge_event_id: int, **_) -> list:
     return _notify_task_people(_load_task(task_id), event="urge", key=f"urge:{urge_event_id}")
 
 
+# Notices that ask their reader to act on a task; the others (a withdrawal, an outcome) inform.
+CALLS_TO_ACT = ("task_created", "urge", "reminder", "escalation", "escalation_admin")
+# Of those, the ones that ask whoever holds or may claim the task (not heads or administrators).
+CALLS_TO_HOLDERS = ("task_created", "urge", "reminder")
+
+
+def _on_task_handled(*, task_id: int, **_) -> list:
+    """The task ended or changed hands: its calls to act become read for everyone who no longer
+    needs to act (everyone, once it has ended)."""
+    task = _load_task(task_id)
+    unread = Notification.objects.filter(task=task, read_at__isnull=True)
+    if task.is_open:
+        still_acting = [user.pk for user in recipients.task_people(task)]
+        settled = unread.filter(event__in=CALLS_TO_HOLDERS).exclude(user__in=still_acting)
+    else:
+        settled = unread.filter(event__in=CALLS_TO_ACT)
+    settled.update(read_at=timezone.now())
+    return []
+
+
 HANDLERS: dict[str, Callable[..., list]] = {
     "task_created": _on_task_created,
     "declaration_decided": _on_decided,
     "task_withdrawn": _on_withdrawn,
     "urge": _on_urge,
+    "task_handled": _on_task_handled,
 }
 
 

@@ -107,6 +107,7 @@ def _fire(task: ReviewTask, level: str, now) -> bool:
         key=f"{level}:{task.pk}",
         context=_context(task),
         declaration=declaration,
+        task=task,
         path=path,
     )
     record_event(

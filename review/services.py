@@ -148,6 +148,7 @@ def declaration_withdraw(*, actor, declaration_id: int) -> Declaration:
     )
     if task is not None:
         publish("task_withdrawn", task_id=task.pk)
+        publish("task_handled", task_id=task.pk)
     return declaration
 
 
@@ -217,6 +218,7 @@ def task_claim(*, actor, task_id: int) -> ReviewTask:
         return task
     engine.assign(task, actor)
     _audit_task(AuditAction.CLAIM, actor, task, grant)
+    publish("task_handled", task_id=task.pk)
     return task
 
 
@@ -267,6 +269,7 @@ def _decide(*, actor, task_id: int, action: str, decision: str, opinion: str) ->
         digest=digest or content_digest(declaration),
         details={"decision": decision, "next_stage": next_task.stage if next_task else ""},
     )
+    publish("task_handled", task_id=task.pk)
     if decision == Decision.APPROVE and next_task is not None:
         publish("task_created", task_id=next_task.pk)
     else:
@@ -348,6 +351,7 @@ def _move_task(*, actor, task_id, to_user_id, reason: str, action: str) -> Revie
             "to": target.get_username(),
         },
     )
+    publish("task_handled", task_id=task.pk)
     publish("task_created", task_id=task.pk)
     return task
 
