@@ -182,24 +182,101 @@ class LocalDayFilter(django_filters.DateFilter):
 
 
 class AuditEventFilter(django_filters.FilterSet):
-    declaration = django_filters.NumberFilter(
-        field_name="declaration_id", min_value=1, max_value=MAX_ID, help_text="申报表编号"
+    """The auditor's search: which declarations (by number or name, year, unit, current status),
+    at which stage, by whom (name or login), doing what, when."""
+
+    declaration = django_filters.CharFilter(
+        method="filter_declaration", label="申报表", help_text="申报表编号，或名称中的文字"
     )
-    actor = django_filters.CharFilter(field_name="actor__username", help_text="操作人用户名")
-    action = django_filters.ChoiceFilter(choices=AuditAction.choices, help_text="动作")
-    result = django_filters.ChoiceFilter(choices=AuditResult.choices, help_text="结果")
-    since = UtcDateTimeFilter(field_name="at", lookup_expr="gte", help_text="起始时间（含）")
-    until = UtcDateTimeFilter(field_name="at", lookup_expr="lte", help_text="截止时间（含）")
+    year = django_filters.NumberFilter(
+        field_name="declaration__fiscal_year",
+        min_value=0,
+        max_value=9999,
+        label="年度",
+        help_text="申报表年度",
+    )
+    unit = django_filters.NumberFilter(
+        field_name="declaration__reporting_unit",
+        min_value=1,
+        max_value=MAX_ID,
+        label="填报单位",
+        help_text="填报单位编号",
+    )
+    stage = django_filters.ChoiceFilter(
+        choices=Stage.choices, label="环节", help_text="事件所在环节"
+    )
+    status = django_filters.ChoiceFilter(
+        field_name="declaration__status",
+        choices=DeclarationStatus.choices,
+        label="申报表状态",
+        help_text="申报表当前状态",
+    )
+    actor = django_filters.CharFilter(
+        method="filter_person", label="操作人", help_text="操作人姓名（含部分）或账号"
+    )
+    person = django_filters.CharFilter(
+        method="filter_person", label="操作人", help_text="同 actor：操作人姓名（含部分）或账号"
+    )
+    action = django_filters.ChoiceFilter(
+        choices=AuditAction.choices, label="动作", help_text="动作"
+    )
+    result = django_filters.ChoiceFilter(
+        choices=AuditResult.choices, label="结果", help_text="结果"
+    )
+    since = UtcDateTimeFilter(
+        field_name="at", lookup_expr="gte", label="起始时间", help_text="起始时间（含）"
+    )
+    until = UtcDateTimeFilter(
+        field_name="at", lookup_expr="lte", label="截止时间", help_text="截止时间（含）"
+    )
 
     class Meta:
         model = AuditEvent
-        fields = ["declaration", "actor", "action", "result", "since", "until"]
+        fields = [
+            "declaration",
+            "year",
+            "unit",
+            "stage",
+            "status",
+            "actor",
+            "person",
+            "action",
+            "result",
+            "since",
+            "until",
+        ]
+
+    def filter_declaration(self, queryset, name, value):
+        value = value.strip()
+        number = value.removeprefix("#")
+        if number.isascii() and number.isdigit():
+            # A number beyond any id matches nothing (rather than overflowing the database).
+            if int(number) > MAX_ID:
+                return queryset.none()
+            return queryset.filter(declaration_id=int(number))
+        return queryset.filter(declaration__name__icontains=value) if value else queryset
+
+    def filter_person(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(actor__username__iexact=value) | Q(actor_name__icontains=value))
 
 
 # `from` and `to` (the page's dates) cannot be attribute names: `from` is a Python keyword.
 AuditEventFilter.base_filters["from"] = LocalDayFilter(
-    field_name="at", lookup_expr="gte", help_text="起始日期（含）"
+    field_name="at", lookup_expr="gte", label="起始日期", help_text="起始日期（含）"
 )
 AuditEventFilter.base_filters["to"] = LocalDayFilter(
-    field_name="at", lookup_expr="lte", end=True, help_text="截止日期（含）"
+    field_name="at", lookup_expr="lte", end=True, label="截止日期", help_text="截止日期（含）"
 )
+
+
+def filter_errors(filters: django_filters.FilterSet) -> list[str]:
+    """The filter form's errors as Chinese sentences naming the field, for the page to show."""
+    form = filters.form
+    return [
+        f"{form.fields[field].label if field in form.fields else '筛选条件'}：{message}"
+        for field, messages in form.errors.items()
+        for message in messages
+    ]

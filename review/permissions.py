@@ -28,6 +28,7 @@ from audit.models import AuditAction
 from declarations.models import EDITABLE_STATUSES, Declaration, DeclarationStatus
 from declarations.stages import REVIEWER_ROLES, Stage, previous_stage, stage_index
 from organisations.models import JURISDICTION_ROLES, Membership, Organisation, Role
+from organisations.names import display_name
 from organisations.selectors import active_memberships, members_with_role
 from review.errors import AlreadyHandled
 from review.models import ReviewProcess, ReviewTask
@@ -348,6 +349,8 @@ def _declaration_ruling(user, action: str, declaration: Declaration, memberships
         return HIDDEN_DECLARATION
     if action in (Action.VIEW, Action.EXPORT):
         return Ruling(viewer)
+    if action == Action.AUDIT_PROOF:
+        return _audit_proof_ruling(memberships, declaration)
     if action == VIEW_REFUSALS:
         overseer = _first(
             memberships, lambda m: _oversees(m, declaration.reporting_unit.jurisdiction_id)
@@ -373,6 +376,21 @@ def _declaration_ruling(user, action: str, declaration: Declaration, memberships
         commenter = _first(memberships, lambda m: m.role != Role.AUDITOR and _sees(m, declaration))
         return Ruling(commenter) if commenter else _refuse("审计人员只能查看，不能评论。")
     raise ValueError(f"not an action on a declaration: {action}")
+
+
+def _audit_proof_ruling(memberships, declaration: Declaration) -> Ruling:
+    """The proof bundle of a declaration's history: for its jurisdiction's auditors and its own
+    unit; hidden (404) from everyone else, as if the declaration did not exist."""
+    jurisdiction_id = declaration.reporting_unit.jurisdiction_id
+    unit_id = declaration.reporting_unit_id
+    grant = _first(
+        memberships,
+        lambda m: (
+            _oversees(m, jurisdiction_id, Role.AUDITOR)
+            or _in_organisation(m, Role.PREPARER, Role.UNIT_HEAD, organisation_id=unit_id)
+        ),
+    )
+    return Ruling(grant) if grant else HIDDEN_DECLARATION
 
 
 def _submitter_ruling(user, action: str, declaration: Declaration, memberships) -> Ruling:
@@ -427,7 +445,7 @@ def _task_viewer(memberships, task: ReviewTask) -> Membership | None:
 
 
 def _holder_name(task: ReviewTask) -> str:
-    return task.owner.get_full_name() or task.owner.get_username()
+    return display_name(task.owner)
 
 
 def _task_ruling(user, action: str, task: ReviewTask, memberships=None) -> Ruling:

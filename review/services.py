@@ -20,6 +20,7 @@ from declarations.models import Declaration, DeclarationStatus, Stamp
 from declarations.stages import REVIEW_STAGES, ReviewNotConfigured, Stage, stage_organisation
 from declarations.validation import validate_for_submit
 from organisations.models import Membership
+from organisations.names import display_name
 from review import engine, permissions
 from review.errors import (
     AlreadyHandled,
@@ -44,7 +45,7 @@ def _stamp(*, declaration: Declaration, stage: str, actor, organisation, opinion
         round=declaration.review_round,
         opinion=opinion,
         signer=actor,
-        signer_name=actor.get_full_name() or actor.get_username(),
+        signer_name=display_name(actor),
         organisation=organisation,
         seal=organisation.seal,
         stamped_at=timezone.now(),

@@ -8,13 +8,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from audit.models import AuditAction, AuditResult
+from audit.models import AuditAction, AuditCheckpoint, AuditResult
 from declarations.ids import parse_id
 from declarations.layout import printed_form
-from declarations.stages import REVIEW_STAGES
+from declarations.models import DeclarationStatus
+from declarations.stages import REVIEW_STAGES, Stage
 from organisations.models import Organisation, OrganisationKind
 from review import permissions, selectors, services
-from review.filters import AuditEventFilter, TaskFilter, task_sort
+from review.filters import AuditEventFilter, TaskFilter, filter_errors, task_sort
 from review.permissions import Action, access_task_by_id, actions_for
 from web.views.declarations import refused, service_errors
 
@@ -294,18 +295,33 @@ def task_action(request, pk, action):
 def audit_log(request):
     permissions.require_overseer(request.user)
     get = request.GET
-    events = selectors.audit_events_for(request.user).order_by("-at", "-pk")
-    page = Paginator(AuditEventFilter(get, queryset=events).qs, 100).get_page(get.get("page"))
+    events = selectors.audit_events_for(request.user).select_related("declaration")
+    filters = AuditEventFilter(get, queryset=events.order_by("-at", "-pk"))
+    errors = filter_errors(filters) if not filters.is_valid() else []
+    # A filter that cannot be read lists nothing: showing everything would pass it off as applied.
+    found = filters.qs if not errors else events.none()
+    page = Paginator(found, 100).get_page(get.get("page"))
     query = get.copy()
     query.pop("page", None)
+    visible = selectors.declarations_visible_to(request.user)
     return render(
         request,
         "workflow/audit_log.html",
         {
             "page": page,
+            "errors": errors,
             "actions": AuditAction.choices,
             "results": AuditResult.choices,
+            "stages": Stage.choices,
+            "statuses": DeclarationStatus.choices,
+            "years": visible.order_by("-fiscal_year")
+            .values_list("fiscal_year", flat=True)
+            .distinct(),
+            "units": Organisation.objects.filter(pk__in=visible.values("reporting_unit")).order_by(
+                "name"
+            ),
             "query": query.urlencode(),
             "filters": get,
+            "checkpoint": AuditCheckpoint.objects.order_by("-pk").first(),
         },
     )
