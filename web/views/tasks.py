@@ -73,7 +73,7 @@ def task_list(request):
     sort_value = request.GET.get("sort", "-finished" if done else "due")
     sort_field, descending = task_sort(sort_value, default="-finished" if done else "due")
     page = selectors.keyset_page(
-        filters.qs,
+        selectors.inbox_rows(filters.qs),
         sort=sort_field,
         descending=descending,
         cursor=request.GET.get("cursor", ""),
