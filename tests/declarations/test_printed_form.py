@@ -2,13 +2,20 @@
 (../shared/seeds/), including the review boxes with opinion, seal and date (the stamp's local
 date)."""
 
+import contextlib
 import html
 import re
+import shutil
+import subprocess
+import zlib
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import time_machine
+from django.contrib.staticfiles import finders
 
+from declarations.content import content_of
 from declarations.models import Stage
 from review import engine
 from review import services as review
@@ -18,12 +25,14 @@ from tests.declarations.helpers import EZ_PROJECT, NY_GRID, NY_RELOCATION, SEED_
 from tests.pages import page_of, table_cells
 from tests.review.helpers import (
     SEED_NAMES,
+    approve_to_end,
     login,
     open_task,
     opinion_cell,
     page_text,
     people_of,
     seed,
+    submit,
     user,
 )
 
@@ -384,3 +393,106 @@ def test_printed_dates_are_the_local_date_of_the_stamp(client, demo):
     assert "2026年11月22日" in cell
     assert "2026年11月21日" not in html
     assert f"填报单位（盖章）：{people.unit}" in html
+
+
+@pytest.mark.django_db
+def test_the_basis_prints_in_the_long_term_table_and_adds_no_column(client, seeds, login):
+    """指标值确定依据 has its column in seed 000's 长期绩效目标表 only; seed 001 has no such
+    column, so a special fund's basis adds none."""
+    long_term_row = next(
+        i
+        for i, row in enumerate(content_of(seeds[EZ_PROJECT]).indicators)
+        if row["horizon"] == "long_term"
+    )
+    change_content(
+        seeds[EZ_PROJECT], lambda c: c.indicators[long_term_row].update(basis="市编办批复")
+    )
+    change_content(seeds[NY_GRID], lambda c: c.indicators[0].update(basis="上年完成数"))
+
+    login("ez_preparer")
+    rows = _rows(_print(client, seeds[EZ_PROJECT]))
+    header = ["目标名称", "一级指标", "二级指标", "三级指标", "指标值", "指标值确定依据"]
+    first = rows[rows.index(header) + 1]
+    assert first[-1] == "市编办批复"
+    assert all("市编办批复" not in cell for row in rows[rows.index(header) + 11 :] for cell in row)
+
+    login("ny_preparer")
+    response = _print(client, seeds[NY_GRID])
+    rows = _rows(response)
+    assert ["专项年度绩效指标", "一级指标", "二级指标", "三级指标内容", "指标值及单位"] in rows
+    assert not any("指标值确定依据" in row for row in rows)
+    assert "上年完成数" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_special_fund_still_marked_ongoing_keeps_its_nature_in_words(client, ny_grid, login):
+    """A special fund saved as 持续性项目 before the form offered two boxes: neither box is
+    ticked and the nature still prints, so nothing is lost."""
+    change_content(ny_grid, lambda c: c.fields.update(nature="ongoing"))
+    login("ny_preparer")
+    nature = _row_starting(_rows(_print(client, ny_grid)), "专项属性")[1]
+    assert "新增项目□" in nature
+    assert "延续项目□" in nature
+    assert "（持续性项目）" in nature
+
+
+def _pdf_pages(pdf: bytes) -> list[int]:
+    """Text runs drawn on each page of a Chromium PDF (content streams are deflated)."""
+    objects = dict(re.findall(rb"(\d+) 0 obj(.*?)endobj", pdf, re.S))
+    pages = []
+    for body in objects.values():
+        if not re.search(rb"/Type\s*/Page(?!s)", body):
+            continue
+        reference = re.search(rb"/Contents\s+(\d+) 0 R", body)
+        stream = objects.get(reference.group(1), b"") if reference else b""
+        data = re.search(rb"stream\r?\n(.*?)endstream", stream, re.S)
+        raw = data.group(1) if data else b""
+        with contextlib.suppress(zlib.error):
+            raw = zlib.decompress(raw)
+        pages.append(len(re.findall(rb"T[Jj]", raw)))
+    return pages
+
+
+def _print_to_pdf(client, declaration, tmp_path) -> list[int]:
+    html = _print(client, declaration).content.decode()
+    for name in ("approvals/app.css", "approvals/print.css"):
+        html = html.replace(f"/static/{name}", Path(finders.find(name)).as_uri())
+    page = tmp_path / "form.html"
+    page.write_text(html, encoding="utf-8")
+    pdf = tmp_path / "form.pdf"
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return _pdf_pages(pdf.read_bytes())
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs it)")
+@pytest.mark.parametrize("name", [EZ_PROJECT, NY_RELOCATION, NY_GRID], ids=SEED_IDS)
+def test_printed_pages_are_a4_without_a_near_empty_page(client, seeds, login, demo, tmp_path, name):
+    """Printed by Chromium on A4, as a draft and once approved through every stage (the stamps
+    take room): a special fund form is one page, as seed 001; no page of any form carries less
+    than a quarter of the fullest page's text."""
+    declaration = seeds[name]
+    login("admin")
+    for state in ("draft", "approved"):
+        if state == "approved":
+            approve_to_end(submit(declaration))
+        pages = _print_to_pdf(client, declaration, tmp_path)
+        if declaration.kind == "special_fund":
+            assert len(pages) == 1, (state, pages)
+        assert min(pages) >= max(pages) / 4, (state, pages)
