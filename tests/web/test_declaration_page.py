@@ -4,15 +4,20 @@ of the detail and edit pages, and the returned round's stamps are history, not c
 import pytest
 
 from declarations.models import Stage
+from organisations.models import Jurisdiction
 from review import services as review
+from tests.declarations.helpers import change_content
 from tests.pages import page_of, parse, table_cells
 from tests.review.helpers import (
+    EZ_PROJECT,
     NY_MOVE,
     OPINION_TITLES,
+    STALE_MARK,
     advance_to,
     approve,
     fresh,
     login,
+    opinion_cell,
     page_text,
     people_of,
     seed,
@@ -97,3 +102,28 @@ def test_after_resubmission_only_the_new_rounds_stamps_stand(client, demo):
     timeline = page_of(client.get(f"/declarations/{declaration.pk}/")).by_id("timeline")
     assert timeline.text.count("现行有效") == 2  # round 2's submission and unit head
     assert timeline.text.count("历史签章，已不再有效") == 3
+
+
+@pytest.mark.django_db
+def test_stages_skipped_on_resubmission_keep_their_stamps(client, demo):
+    """Where the jurisdiction sends a resubmission straight back to the returning stage, the
+    stages it skips keep their earlier stamps: they still stand, marked as stamped on content
+    that has since changed."""
+    Jurisdiction.objects.filter(code="ezhou").update(resubmit_to_returning_stage=True)
+    declaration = seed(EZ_PROJECT)
+    task = advance_to(declaration, Stage.FINANCE)
+    review.task_return(actor=user("ez_finance"), task_id=task.pk, opinion=RETURN_OPINION)
+    change_content(fresh(declaration), lambda c: c.fields.update(remarks="已补充"))
+    declaration = submit(fresh(declaration))
+    assert declaration.stage == Stage.FINANCE
+    login(client, "ez_preparer")
+
+    html = page_text(client.get(f"/declarations/{declaration.pk}/print/"))
+    department = opinion_cell(html, Stage.DEPARTMENT)
+    assert "市委政法委（盖章）" in department
+    assert STALE_MARK in department
+    assert STALE_MARK in opinion_cell(html, Stage.UNIT_HEAD)
+
+    timeline = page_of(client.get(f"/declarations/{declaration.pk}/")).by_id("timeline")
+    assert timeline.text.count("现行有效") == 3  # round 2's submission, round 1's two stamps
+    assert timeline.text.count("历史签章，已不再有效") == 1  # round 1's submission
