@@ -60,6 +60,11 @@ class ReviewProcess(Process):
     decision: models.CharField[str, str] = models.CharField(
         _("最近决定"), max_length=16, choices=Decision.choices, blank=True
     )
+    # What was submitted for this round (declarations.content.canonical_content), so that the
+    # next round can show what changed. Empty for rounds submitted before it was kept.
+    submitted_content: models.JSONField = models.JSONField(
+        _("提交时的内容"), null=True, blank=True, editable=False
+    )
 
     objects = ReviewProcessQuerySet.as_manager()
     if TYPE_CHECKING:
@@ -348,3 +353,32 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+# --- A reviewer's own opinion phrases ------------------------------------------------------------
+
+
+class OpinionPhrase(models.Model):
+    """An opinion a reviewer saved to pick again (常用意见); each person sees only their own."""
+
+    MAX_LENGTH = 500
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="opinion_phrases",
+        verbose_name=_("用户"),
+    )
+    text = models.CharField(_("意见"), max_length=MAX_LENGTH)
+    created_at = models.DateTimeField(_("保存时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("常用意见")
+        verbose_name_plural = _("常用意见")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "text"], name="opinion_phrase_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:40]

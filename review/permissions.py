@@ -31,7 +31,7 @@ from organisations.models import JURISDICTION_ROLES, Membership, Organisation, R
 from organisations.names import display_name
 from organisations.selectors import active_memberships, members_with_role
 from review.errors import AlreadyHandled
-from review.models import ReviewProcess, ReviewTask
+from review.models import OpinionPhrase, ReviewProcess, ReviewTask
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -682,3 +682,20 @@ def access_task_by_id(
         task.declaration = lock_declaration(task.declaration_id)
         task.refresh_from_db(fields=["status", "owner", "assigned", "finished"])
     return task, require(user, action, task)
+
+
+# --- Opinion phrases -----------------------------------------------------------------------------
+
+
+def phrase_scope(user) -> Q:
+    """The opinion phrases a person may pick and delete: their own, nobody else's."""
+    return Q(user_id=user.pk) if user is not None and user.is_authenticated else NOTHING
+
+
+def access_phrase_by_id(user, phrase_id, *, lock: bool = False) -> OpinionPhrase:
+    """One of the user's own phrases; another person's is as missing as one never saved."""
+    phrases = OpinionPhrase.objects.filter(phrase_scope(user), pk=phrase_id)
+    phrase = (phrases.select_for_update() if lock else phrases).first()
+    if phrase is None:
+        raise NotFound("常用意见不存在。")
+    return phrase

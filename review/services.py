@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from audit.log import record_event
 from audit.models import AuditAction, AuditEvent, AuditResult
-from declarations.content import content_digest
+from declarations.content import canonical_content, content_digest
 from declarations.models import Declaration, DeclarationStatus, Stamp
 from declarations.stages import REVIEW_STAGES, ReviewNotConfigured, Stage, stage_organisation
 from declarations.validation import validate_for_submit
@@ -26,11 +26,12 @@ from review.errors import (
     AlreadyHandled,
     OpinionRequired,
     ServiceError,
+    PhraseInvalid,
     SubmitRejected,
     UrgeTooSoon,
 )
 from review.events import publish
-from review.models import Decision, ReviewProcess, ReviewTask
+from review.models import Decision, OpinionPhrase, ReviewProcess, ReviewTask
 from review.permissions import RETURN_PREVIOUS, Action, NotAllowed
 from review.transaction import service
 
@@ -114,6 +115,9 @@ def declaration_submit(*, actor, declaration_id: int) -> Declaration:
         opinion="",
     )
     process = engine.start_process(declaration=declaration, actor=actor, entry_stage=entry)
+    # Kept so that the next round can show what the preparer changed.
+    process.submitted_content = canonical_content(declaration)
+    process.save(update_fields=["submitted_content"])
     task = engine.sync_declaration(declaration, process)
     record_event(
         action=AuditAction.SUBMIT,
@@ -428,3 +432,25 @@ def tasks_batch_approve(*, user, task_ids: list[int], opinion: str) -> list[Batc
         else:
             outcomes.append(BatchOutcome(task=task_id, status=BatchStatus.APPROVED))
     return outcomes
+
+
+# --- Opinion phrases (常用意见) ------------------------------------------------------------------
+# A person's own shortcuts, not part of any declaration's history: not audited.
+
+
+@service
+def opinion_phrase_save(*, actor, text: str) -> OpinionPhrase:
+    """Keep an opinion the actor can pick again (常用意见); saving it again keeps one copy."""
+    text = (text or "").strip()
+    if not text:
+        raise PhraseInvalid("常用意见不能为空。")
+    if len(text) > OpinionPhrase.MAX_LENGTH:
+        raise PhraseInvalid(f"常用意见最多 {OpinionPhrase.MAX_LENGTH} 个字。")
+    phrase, _created = OpinionPhrase.objects.get_or_create(user=actor, text=text)
+    return phrase
+
+
+@service
+def opinion_phrase_delete(*, actor, phrase_id: int) -> None:
+    """Delete one of the actor's own opinion phrases."""
+    permissions.access_phrase_by_id(actor, phrase_id, lock=True).delete()

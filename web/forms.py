@@ -11,6 +11,7 @@ from django.forms import formset_factory
 
 from declarations.content import DECLARATION_FIELDS, DeclarationContent
 from declarations.formatting import plain_number
+from declarations.layout import SPECIAL_FUND_NATURES
 from declarations.models import (
     LEVEL2_PARENT,
     Declaration,
@@ -98,6 +99,15 @@ class DeclarationForm(forms.ModelForm):
                 self.initial["budget"] = plain_number(self.instance.budget)
         for name, field in self.fields.items():
             field.label = field_label(kind, name)
+        if kind == DeclarationKind.SPECIAL_FUND:
+            self._offer_special_fund_natures()
+
+    def _offer_special_fund_natures(self) -> None:
+        """专项属性 offers the boxes of seed 001 (新增项目, 延续项目); a value saved before
+        stays on offer so that saving the form never loses it."""
+        field = self.fields["nature"]
+        kept = {str(value) for value in SPECIAL_FUND_NATURES} | {self.instance.nature}
+        field.choices = [(v, label) for v, label in field.choices if v == "" or v in kept]
 
 
 class FundingForm(forms.Form):

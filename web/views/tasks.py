@@ -17,8 +17,11 @@ from declarations.stages import REVIEW_STAGES, Stage
 from organisations.models import Organisation, OrganisationKind
 from review import permissions, selectors, services
 from review.filters import AuditEventFilter, TaskFilter, filter_errors, task_sort
+from review.models import OpinionPhrase
 from review.permissions import Action, access_task_by_id, actions_for
-from web.views.declarations import refused, service_errors
+from review.rounds import changes_for_round
+from review.timeline import declaration_timeline, person_name
+from web.views.declarations import referring_page, refused, service_errors
 
 PAGE_SIZE = 50
 VIEW_TITLES = {
@@ -223,26 +226,58 @@ def task_detail(request, pk):
     declaration = task.declaration
     actions = actions_for(request.user, task)
     can_move = Action.HAND_OVER in actions or Action.REASSIGN in actions
+    can_view_declaration = Action.VIEW in actions_for(request.user, declaration)
+    can_claim = Action.CLAIM in actions and task.owner_id is None
+    can_decide = Action.APPROVE in actions
     return render(
         request,
         "workflow/task_detail.html",
         {
             "task": task,
             "declaration": declaration,
+            "stage_label": _label(Stage, task.stage),
+            "owner_name": person_name(task.owner),
             "form": printed_form(declaration),
             "is_open": task.is_open,
             "actions": actions,
-            "can_decide": Action.APPROVE in actions,
+            "can_decide": can_decide,
             "can_return_previous": permissions.RETURN_PREVIOUS in actions,
-            "can_claim": Action.CLAIM in actions and task.owner_id is None,
+            "can_claim": can_claim,
             "can_release": Action.RELEASE in actions,
             "can_hand_over": Action.HAND_OVER in actions,
             "can_reassign": Action.REASSIGN in actions,
+            "bar_actions": can_claim or can_decide or Action.RELEASE in actions,
             "colleagues": permissions.colleagues_for(task) if can_move else [],
-            "history": selectors.declaration_history(request.user, declaration),
+            "can_view_declaration": can_view_declaration,
+            "attachments": declaration.attachments.all() if can_view_declaration else [],
+            "timeline": declaration_timeline(request.user, declaration),
+            "changes": changes_for_round(declaration, task.process.coerced.round),
+            "phrases": OpinionPhrase.objects.filter(permissions.phrase_scope(request.user)),
             "overdue": task.is_open and task.due_at and task.due_at < timezone.now(),
         },
     )
+
+
+def _label(choices, code: str) -> str:
+    return str(choices(code).label) if code in choices.values else ""
+
+
+@login_required
+@require_POST
+@service_errors
+def phrase_save(request):
+    services.opinion_phrase_save(actor=request.user, text=request.POST.get("text", ""))
+    messages.success(request, "已保存为常用意见。")
+    return redirect(referring_page(request) or "workflow:task_list")
+
+
+@login_required
+@require_POST
+@service_errors
+def phrase_delete(request, pk):
+    services.opinion_phrase_delete(actor=request.user, phrase_id=pk)
+    messages.success(request, "已删除常用意见。")
+    return redirect(referring_page(request) or "workflow:task_list")
 
 
 @login_required
