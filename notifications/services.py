@@ -11,19 +11,19 @@ sweeps) notifies each person once.
 from collections.abc import Callable
 from functools import partial
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from declarations.models import Declaration
-from declarations.stages import Stage
 from notifications import recipients
 from notifications.delivery import enqueue_deliveries
+from notifications.links import absolute_link
 from notifications.models import Channel, Delivery, Notification, Preference
 from notifications.texts import render_text
 from review import engine
+from review.labels import stage_label
 from review.models import Decision, ReviewProcess, ReviewTask
 
 # --- Creating notifications -------------------------------------------------------------------
@@ -31,10 +31,6 @@ from review.models import Decision, ReviewProcess, ReviewTask
 
 def _preference(user) -> Preference:
     return Preference.objects.filter(user=user).first() or Preference(user=user)
-
-
-def _link(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def notify(
@@ -54,7 +50,7 @@ def notify(
     for user in recipients.unique(users):
         text = render_text(
             f"notifications/events/{event}.txt",
-            {**context, "user": user, "link": _link(path) if path else ""},
+            {**context, "user": user, "link": absolute_link(path) if path else ""},
         ).strip()
         title, _, body = text.partition("\n")
         preference = _preference(user)
@@ -88,7 +84,7 @@ def _task_context(task: ReviewTask) -> dict:
     return {
         "task": task,
         "declaration": declaration,
-        "stage": (declaration.get_stage_display() if declaration else "") or task.stage,
+        "stage": stage_label(task.stage),
         "due": timezone.localtime(task.due_at) if task.due_at else None,
     }
 
@@ -152,7 +148,7 @@ def _on_decided(
         key=f"decided:{declaration.pk}:{task_id}:{decision}",
         context={
             "declaration": declaration,
-            "stage_label": Stage(stage).label if stage in Stage.values else stage,
+            "stage_label": stage_label(stage),
             "opinion": opinion,
         },
         declaration=declaration,

@@ -15,6 +15,7 @@ from audit.log import record_event
 from audit.models import AuditAction
 from notifications import recipients
 from notifications.services import notify
+from review.labels import stage_label
 from review.models import OPEN_STATUSES, ReviewTask
 
 
@@ -70,7 +71,7 @@ def _context(task: ReviewTask) -> dict:
     return {
         "task": task,
         "declaration": declaration,
-        "stage": (declaration.get_stage_display() if declaration else "") or task.stage,
+        "stage": stage_label(task.stage),
         "due": timezone.localtime(task.due_at) if task.due_at else None,
     }
 

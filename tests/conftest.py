@@ -82,6 +82,21 @@ def isolated_cache(settings):
 
 
 @pytest.fixture(scope="session")
+def audit_files(tmp_path_factory):
+    """A signing key and an anchor store for the test run, never the project's var/."""
+    return tmp_path_factory.mktemp("audit")
+
+
+@pytest.fixture(autouse=True)
+def isolated_audit_files(settings, audit_files):
+    """Checkpoints are signed with the run's own key and anchored in its own directory."""
+    settings.AUDIT_SIGNING_KEY = str(audit_files / "audit-signing.pem")
+    settings.AUDIT_SIGNING_KEY_CREATE = True
+    settings.AUDIT_ANCHOR_DIR = str(audit_files / "anchors")
+    settings.AUDIT_WITNESS_URL = ""
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The demo data, loaded once per test database: every test runs in a transaction that
     rolls its own changes back, so each one starts from the same demo data."""
