@@ -136,12 +136,26 @@ class Journey:
 
     def approve(self, declaration_name: str, who: str, opinion: str) -> None:
         self.open_task(declaration_name, who)
-        decision = self.page.locator("section.decision form").first
-        decision.locator("textarea[name=opinion]").fill(opinion)
-        decision.get_by_role("button", name="同意并盖章").click()
-        self.page.wait_for_load_state()
+        self.decide("同意并盖章", opinion)
         assert "已同意并盖章" in self.page.inner_text("body")
         self.shot(f"{who}-approved")
+
+    def decide(self, button: str, opinion: str) -> None:
+        """Write the opinion and press the decision's button. With the sticky action bar (one
+        opinion box, the buttons in #action-bar) or without it (a form per decision, 退回修改
+        folded under 退回修改 / 不予通过)."""
+        bar = self.page.locator("#action-bar")
+        if bar.count():
+            self.page.fill("#opinion", opinion)
+            bar.get_by_role("button", name=button, exact=True).click()
+        else:
+            if button != "同意并盖章":
+                self.page.get_by_text("退回修改 / 不予通过").click()
+            action = {"同意并盖章": "approve", "退回修改": "return"}[button]
+            form = self.page.locator(f"section.decision form[action$='/{action}/']")
+            form.locator("textarea[name=opinion]").fill(opinion)
+            form.get_by_role("button", name=button, exact=True).click()
+        self.page.wait_for_load_state()
 
     def batch_approve(self, declaration_names: list[str], who: str, opinion: str) -> None:
         """批量同意 on the inbox: tick the tasks, one opinion, one button."""
@@ -158,11 +172,7 @@ class Journey:
 
     def return_for_revision(self, declaration_name: str, who: str) -> None:
         self.open_task(declaration_name, who)
-        self.page.get_by_text("退回修改 / 不予通过").click()
-        form = self.page.locator("form[action$='/return/']")
-        form.locator("textarea[name=opinion]").fill(RETURN_OPINION)
-        form.get_by_role("button", name="退回修改").click()
-        self.page.wait_for_load_state()
+        self.decide("退回修改", RETURN_OPINION)
         assert "已退回修改" in self.page.inner_text("body")
         self.shot(f"{who}-returned")
 
