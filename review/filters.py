@@ -2,7 +2,7 @@
 review tasks and audit events. Where the page and the API grew different parameter names, both
 spellings work (`q` and `search`; `from`/`to` dates and `since`/`until` times)."""
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
 import django_filters
 from django.db.models import F, Q
@@ -18,20 +18,61 @@ MAX_AMOUNT = 10**10  # 万元: a bound that keeps any typed amount inside the co
 
 
 class DeclarationFilter(django_filters.FilterSet):
+    """Declarations by their own fields, and by what was done to them: who (name or login) did
+    which action when. The event filters combine: one event must match all of them."""
+
     year = django_filters.NumberFilter(
-        field_name="fiscal_year", help_text="年度", min_value=0, max_value=9999
+        field_name="fiscal_year", label="年度", help_text="年度", min_value=0, max_value=9999
     )
     unit = django_filters.NumberFilter(
-        field_name="reporting_unit", help_text="填报单位编号", min_value=1, max_value=MAX_ID
+        field_name="reporting_unit",
+        label="填报单位",
+        help_text="填报单位编号",
+        min_value=1,
+        max_value=MAX_ID,
     )
-    status = django_filters.ChoiceFilter(choices=DeclarationStatus.choices, help_text="状态")
-    stage = django_filters.ChoiceFilter(choices=Stage.choices, help_text="当前环节")
-    search = django_filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="名称")
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="名称")
+    status = django_filters.ChoiceFilter(
+        choices=DeclarationStatus.choices, label="状态", help_text="状态"
+    )
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, label="环节", help_text="当前环节")
+    search = django_filters.CharFilter(
+        field_name="name", lookup_expr="icontains", label="名称", help_text="名称"
+    )
+    q = django_filters.CharFilter(
+        field_name="name", lookup_expr="icontains", label="名称", help_text="名称"
+    )
+    person = django_filters.CharFilter(
+        method="matched_by_events", label="经办人", help_text="经办人姓名（含部分）或账号"
+    )
+    action = django_filters.ChoiceFilter(
+        choices=AuditAction.choices,
+        method="matched_by_events",
+        label="动作",
+        help_text="经办人做过的动作",
+    )
 
     class Meta:
         model = Declaration
-        fields = ["year", "unit", "status", "stage", "search", "q"]
+        fields = ["year", "unit", "status", "stage", "search", "q", "person", "action"]
+
+    def matched_by_events(self, queryset, name, value):
+        return queryset  # person, action and the dates are applied together in filter_queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        if not any(data.get(name) not in (None, "") for name in EVENT_FILTERS):
+            return queryset
+        events = AuditEvent.objects.filter(result=AuditResult.OK, declaration__isnull=False)
+        if data.get("person"):
+            events = events.filter(person_matches(data["person"]))
+        if data.get("action"):
+            events = events.filter(action=data["action"])
+        if data.get("from"):
+            events = events.filter(at__gte=local_day_start(data["from"]))
+        if data.get("to"):
+            events = events.filter(at__lte=local_day_end(data["to"]))
+        return queryset.filter(pk__in=events.values("declaration_id"))
 
 
 # The task list's sortable columns: the `sort` parameter's names (a leading `-` sorts
@@ -158,6 +199,20 @@ class TaskFilter(django_filters.FilterSet):
         return queryset.order_by(F(field).asc(nulls_last=True), "pk")
 
 
+def local_day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def local_day_end(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.max))
+
+
+def person_matches(value: str) -> Q:
+    """An event by this person: their login (any case), or part of the name recorded."""
+    value = value.strip()
+    return Q(actor__username__iexact=value) | Q(actor_name__icontains=value)
+
+
 class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
     """An ISO 8601 time with any offset, compared in UTC (the database refuses odd offsets)."""
 
@@ -177,8 +232,7 @@ class LocalDayFilter(django_filters.DateFilter):
     def filter(self, qs, value):
         if value is None:
             return qs
-        moment = timezone.make_aware(datetime.combine(value, time.max if self.end else time.min))
-        return super().filter(qs, moment)
+        return super().filter(qs, local_day_end(value) if self.end else local_day_start(value))
 
 
 class AuditEventFilter(django_filters.FilterSet):
@@ -257,13 +311,17 @@ class AuditEventFilter(django_filters.FilterSet):
         return queryset.filter(declaration__name__icontains=value) if value else queryset
 
     def filter_person(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(actor__username__iexact=value) | Q(actor_name__icontains=value))
+        return queryset.filter(person_matches(value)) if value.strip() else queryset
 
 
 # `from` and `to` (the page's dates) cannot be attribute names: `from` is a Python keyword.
+EVENT_FILTERS = ("person", "action", "from", "to")
+DeclarationFilter.base_filters["from"] = django_filters.DateFilter(
+    method="matched_by_events", label="经办日期从", help_text="经办日期（含）起"
+)
+DeclarationFilter.base_filters["to"] = django_filters.DateFilter(
+    method="matched_by_events", label="经办日期到", help_text="经办日期（含）止"
+)
 AuditEventFilter.base_filters["from"] = LocalDayFilter(
     field_name="at", lookup_expr="gte", label="起始日期", help_text="起始日期（含）"
 )

@@ -99,3 +99,34 @@ def test_the_page_shows_no_codes_and_offers_the_filtered_exports(web, busy):
     cells = " ".join(re.findall(r"<td[^>]*>(.*?)</td>", text, re.S))
     for code in ("unit_head", "department_reviewer", "preparer", "submission", "{'"):
         assert code not in cells
+
+
+def declarations_listed(client, **params) -> set[str]:
+    response = client.get("/declarations/", params)
+    assert response.status_code == 200
+    return set(re.findall(r'<a href="/declarations/\d+/">([^<]+)</a>', page_text(response)))
+
+
+@pytest.mark.django_db
+def test_an_auditor_finds_the_declarations_a_person_acted_on(web, demo):
+    """Who did what, when: one event must match the person, the action and the dates."""
+    advance_to(seed(NY_GRID), Stage.DEPARTMENT)  # 袁冕 (ny_head) approved 网格化 only
+    client = web("auditor")
+    assert declarations_listed(client, person="袁冕", action="approve") == {NY_GRID}
+    assert declarations_listed(client, person="ny_head", action="approve") == {NY_GRID}
+    assert declarations_listed(client, person="袁冕", action="return") == set()
+    today = AuditEvent.objects.latest("at").at.date()
+    assert declarations_listed(
+        client, person="袁冕", **{"from": today.isoformat(), "to": today.isoformat()}
+    ) == {NY_GRID}
+    assert declarations_listed(client, person="袁冕", to="2000-01-01") == set()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("params", [{"year": "二〇二〇"}, {"action": "nothing"}, {"to": "昨天"}])
+def test_a_bad_declaration_filter_shows_a_chinese_error_and_lists_nothing(web, demo, params):
+    response = web("auditor").get("/declarations/", params)
+    assert response.status_code == 200
+    text = page_text(response)
+    assert re.search(r'<ul class="errorlist card" role="alert">\s*<li>[^<]*[\u4e00-\u9fff]', text)
+    assert declarations_listed(web("auditor"), **params) == set()

@@ -1,6 +1,7 @@
 """The whole journey in a real browser (Playwright driving Debian's chromium), through the pages
 alone: 南岳's 10万 relocation declaration goes from draft to approved, each demo role in turn,
-with one return and resubmission, at desktop (1366×900) and phone (390×844) sizes.
+with one batch approval and one return and resubmission, at desktop (1366×900) and phone
+(390×844) sizes.
 
 On every page: no server error and no internal code (role, stage, status, action or task status
 codes) in the visible text; at phone size the inbox, the task page and the notifications do not
@@ -17,7 +18,7 @@ from audit.models import AuditAction
 from declarations.models import Declaration, DeclarationStatus, Stage
 from organisations.models import Role
 from tests.conftest import CHROMIUM
-from tests.review.helpers import NY, NY_MOVE, PASSWORD
+from tests.review.helpers import NY, NY_GRID, NY_MOVE, PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -81,13 +82,14 @@ class Journey:
     def menu(self, link: str) -> None:
         """Follow a link of the top bar: on a phone, open the folded menu first."""
         summary = self.page.locator("header.top details.menu > summary")
+        target = self.page.locator("header.top nav").get_by_role("link", name=link).first
         if self.phone:
             assert summary.is_visible()
-            assert not self.page.get_by_role("link", name=link, exact=True).first.is_visible()
+            assert not target.is_visible(), "the menu should be folded on a phone"
             summary.click()
         else:
             assert not summary.is_visible()
-        self.page.locator("header.top nav").get_by_role("link", name=link).first.click()
+        target.click()
         self.page.wait_for_load_state()
 
     def log_in(self, username: str) -> None:
@@ -134,36 +136,43 @@ class Journey:
 
     def approve(self, declaration_name: str, who: str, opinion: str) -> None:
         self.open_task(declaration_name, who)
-        decision = self.page.locator("section.decision form").first
-        decision.locator("textarea[name=opinion]").fill(opinion)
-        decision.get_by_role("button", name="同意并盖章").click()
-        self.page.wait_for_load_state()
+        self.decide("同意并盖章", opinion)
         assert "已同意并盖章" in self.page.inner_text("body")
         self.shot(f"{who}-approved")
 
-    def batch_approve(self, declaration_name: str, who: str, opinion: str) -> None:
-        """On 待办, tick the declaration's task, give one opinion and press 批量同意."""
+    def decide(self, button: str, opinion: str) -> None:
+        """Write the opinion and press the decision's button. With the sticky action bar (one
+        opinion box, the buttons in #action-bar) or without it (a form per decision, 退回修改
+        folded under 退回修改 / 不予通过)."""
+        bar = self.page.locator("#action-bar")
+        if bar.count():
+            self.page.fill("#opinion", opinion)
+            bar.get_by_role("button", name=button, exact=True).click()
+        else:
+            if button != "同意并盖章":
+                self.page.get_by_text("退回修改 / 不予通过").click()
+            action = {"同意并盖章": "approve", "退回修改": "return"}[button]
+            form = self.page.locator(f"section.decision form[action$='/{action}/']")
+            form.locator("textarea[name=opinion]").fill(opinion)
+            form.get_by_role("button", name=button, exact=True).click()
+        self.page.wait_for_load_state()
+
+    def batch_approve(self, declaration_names: list[str], who: str, opinion: str) -> None:
+        """批量同意 on the inbox: tick the tasks, one opinion, one button."""
         self.menu("待办任务")
         self.check_no_sideways_scroll("the inbox")
-        self.shot(f"{who}-inbox")
-        batch = self.page.locator("form#batch")
-        row = batch.locator("tbody tr").filter(
-            has=self.page.get_by_role("link", name=declaration_name)
-        )
-        row.locator("input[name=tasks]").check()
-        batch.get_by_label("审批意见").fill(opinion)
-        batch.get_by_role("button", name="批量同意").click()
+        for name in declaration_names:
+            self.page.get_by_role("checkbox", name=f"选择“{name}”").check()
+        self.page.get_by_label("审批意见").fill(opinion)
+        self.shot(f"{who}-batch")
+        self.page.get_by_role("button", name="批量同意").click()
         self.page.wait_for_load_state()
-        assert "已同意并盖章 1 项。" in self.page.inner_text("body")
+        assert f"已同意并盖章 {len(declaration_names)} 项。" in self.page.inner_text("body")
         self.shot(f"{who}-batch-approved")
 
     def return_for_revision(self, declaration_name: str, who: str) -> None:
         self.open_task(declaration_name, who)
-        self.page.get_by_text("退回修改 / 不予通过").click()
-        form = self.page.locator("form[action$='/return/']")
-        form.locator("textarea[name=opinion]").fill(RETURN_OPINION)
-        form.get_by_role("button", name="退回修改").click()
-        self.page.wait_for_load_state()
+        self.decide("退回修改", RETURN_OPINION)
         assert "已退回修改" in self.page.inner_text("body")
         self.shot(f"{who}-returned")
 
@@ -200,25 +209,31 @@ def browser_page(size: str) -> Iterator:
 @pytest.mark.parametrize("size", SIZES)
 def test_a_declaration_goes_from_draft_to_approved_through_the_pages(demo, live_server, size):
     declaration = Declaration.objects.get(name=NY_MOVE, fiscal_year=2020)
-    assert declaration.status == DeclarationStatus.DRAFT
+    other = Declaration.objects.get(name=NY_GRID, fiscal_year=2020)
+    assert declaration.status == other.status == DeclarationStatus.DRAFT
     assert declaration.budget == 10
     with browser_page(size) as page:
-        run_the_journey(Journey(page, live_server.url, size), declaration)
+        run_the_journey(Journey(page, live_server.url, size), declaration, other)
+    other.refresh_from_db()
+    assert (other.status, other.stage) == (DeclarationStatus.SUBMITTED, Stage.DEPARTMENT)
     declaration.refresh_from_db()
     assert declaration.status == DeclarationStatus.APPROVED
     assert declaration.review_round == 2
 
 
-def run_the_journey(journey: Journey, declaration: Declaration) -> None:
+def run_the_journey(journey: Journey, declaration: Declaration, other: Declaration) -> None:
+    """The preparer submits both of 南岳's declarations; the head approves them in one batch;
+    the department returns the 10万 one, which comes back and goes through every stage."""
     name = declaration.name
     reviewers = NY.reviewers
 
     journey.log_in(NY.preparer)
     journey.submit(declaration.pk, "preparer-submitted")
+    journey.submit(other.pk, "preparer-submitted-other")
     journey.log_out()
 
     journey.log_in(reviewers[Stage.UNIT_HEAD])
-    journey.approve(name, "head", "同意申报")
+    journey.batch_approve([name, other.name], "head", "同意申报")
     journey.log_out()
 
     journey.log_in(reviewers[Stage.DEPARTMENT])
@@ -241,7 +256,7 @@ def run_the_journey(journey: Journey, declaration: Declaration) -> None:
 
     # The finance section approves from the inbox: tick the task, one opinion, 批量同意.
     journey.log_in(reviewers[Stage.FINANCE])
-    journey.batch_approve(name, "finance", "同意，资金来源清楚")
+    journey.batch_approve([name], "finance", "同意，资金来源清楚")
     journey.log_out()
 
     journey.log_in(reviewers[Stage.PERFORMANCE])

@@ -96,6 +96,8 @@ def task_list(request):
             "done": done,
             "columns": _columns(DONE_COLUMNS if done else OPEN_COLUMNS, sort_value),
             "filters": form,
+            # On a phone the filters fold away unless some are applied.
+            "filters_applied": any(value not in (None, "") for value in form.values()),
             "choices": _filter_choices(request.user),
             "query": _task_query(request, without=("cursor",)),
             "filter_query": _task_query(request, without=("cursor", "sort")),
