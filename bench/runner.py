@@ -9,9 +9,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import OperationalError, connection
+from psycopg import sql
 
 from bench import measure
 from bench.generate import SIZES, generate
@@ -26,6 +28,19 @@ class NotABenchDatabase(Exception):
 
 
 # --- The scratch database ----------------------------------------------------------------------
+
+
+def ensure_database() -> None:
+    """Create the scratch database if it does not exist yet (connecting to `postgres`)."""
+    try:
+        connection.ensure_connection()
+    except OperationalError as error:
+        if "does not exist" not in str(error):
+            raise
+        params = connection.get_connection_params()
+        admin = {k: params[k] for k in ("host", "port", "user", "password") if params.get(k)}
+        with psycopg.connect(dbname="postgres", autocommit=True, **admin) as server:
+            server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(params["dbname"])))
 
 
 def _database_comment() -> str:
