@@ -67,8 +67,11 @@ def chain_for(declaration_id: int | None, actor_id: int | None) -> str:
 
 
 def _locked_head(chain: str) -> ChainHead:
-    ChainHead.objects.get_or_create(chain=chain)
-    return ChainHead.objects.select_for_update().get(chain=chain)
+    head = ChainHead.objects.select_for_update().filter(chain=chain).first()
+    if head is None:  # a new chain: create its head (or find a concurrent one's), then lock it
+        ChainHead.objects.get_or_create(chain=chain)
+        head = ChainHead.objects.select_for_update().get(chain=chain)
+    return head
 
 
 def _display_name(user) -> str:
@@ -113,7 +116,8 @@ def record_event(
     declaration_id = declaration.pk if declaration is not None else declaration_id
     jurisdiction_id = _jurisdiction_of(declaration, jurisdiction_id, organisation)
     actor_id = actor.pk if actor is not None else None
-    with transaction.atomic():
+    # Inside a caller's transaction (a service's) no savepoint: a failure here fails it anyway.
+    with transaction.atomic(savepoint=False):
         chain = chain or chain_for(declaration_id, actor_id)
         head = _locked_head(chain)
         event = AuditEvent(
@@ -192,6 +196,55 @@ def load_chains(chains: Iterable[tuple[str, Iterable[dict]]]) -> int:
             for head in heads:
                 copy.write_row((head.chain, head.seq, head.hash, now))
     return written
+
+
+def record_events(entries: list[dict]) -> list[AuditEvent]:
+    """Append many system events at once (a sweep's batch): the heads of their chains locked
+    in one statement, the events inserted in one, the heads moved on in one. Each entry holds
+    record_event's arguments `action`, `declaration`, `stage` and `details`; the actor is the
+    system."""
+    if not entries:
+        return []
+    at = timezone.now()
+    events = [
+        AuditEvent(
+            chain=chain_for(entry["declaration"].pk, None),
+            at=at,
+            actor_id=None,
+            actor_name=_display_name(None),
+            role="",
+            organisation_id=None,
+            organisation_name="",
+            action=entry["action"],
+            result=AuditResult.OK,
+            declaration_id=entry["declaration"].pk,
+            jurisdiction_id=_jurisdiction_of(entry["declaration"], None, None),
+            stage=entry.get("stage", ""),
+            opinion="",
+            digest="",
+            ip=current_ip.get(),
+            details=entry.get("details") or {},
+        )
+        for entry in entries
+    ]
+    with transaction.atomic(savepoint=False):
+        heads = _locked_heads(sorted({event.chain for event in events}))
+        for event in events:  # in order: within a chain, ids then grow with seq
+            head = heads[event.chain]
+            event.seq, event.prev_hash = head.seq + 1, head.hash or GENESIS
+            event.hash = event_hash(event)
+            head.seq, head.hash, head.updated_at = event.seq, event.hash, at
+        with writing(events):
+            AuditEvent.objects.bulk_create(events)
+        ChainHead.objects.bulk_update(heads.values(), ["seq", "hash", "updated_at"])
+    return events
+
+
+def _locked_heads(chains: list[str]) -> dict[str, ChainHead]:
+    """The heads of these chains (created where missing), locked in chain order."""
+    ChainHead.objects.bulk_create([ChainHead(chain=c) for c in chains], ignore_conflicts=True)
+    locked = ChainHead.objects.select_for_update().filter(chain__in=chains).order_by("chain")
+    return {head.chain: head for head in locked}
 
 
 # --- Refusals ------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ sweeps) notifies each person once.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 from django.db import IntegrityError, transaction
@@ -22,6 +23,7 @@ from notifications.delivery import enqueue_deliveries
 from notifications.links import absolute_link
 from notifications.models import Channel, Delivery, Notification, Preference
 from notifications.texts import render_text
+from organisations.memo import remembered
 from review import engine
 from review.labels import stage_label
 from review.models import Decision, ReviewProcess, ReviewTask
@@ -81,6 +83,82 @@ def notify(
     return created
 
 
+@dataclass
+class Notice:
+    """What notify() is given for one event: whom to tell, under which key, with what text."""
+
+    users: list
+    event: str
+    key: str
+    context: dict
+    declaration: Declaration | None = None
+    path: str = ""
+    task: ReviewTask | None = None
+
+
+# A batch with more e-mails than this is left to the delivery sweep (every minute, the whole
+# backlog in one run) rather than handed to the broker one message each.
+HAND_OVER_AT_ONCE = 200
+
+
+def _preferences(users) -> dict[int, Preference]:
+    ids = {user.pk for user in users}
+    return {p.user_id: p for p in Preference.objects.filter(user_id__in=ids)}
+
+
+def notify_in_bulk(notices: list[Notice]) -> dict[str, list[Notification]]:
+    """notify() for many notices at once (a sweep's batch), by key: the preferences read in one
+    statement, the notifications and e-mail deliveries inserted in one each. For keys no one
+    else writes at the same time (the sweep's, claimed under a lock); a key already used
+    notifies nobody again."""
+    people = [(notice, user) for notice in notices for user in recipients.unique(notice.users)]
+    keys = [f"{notice.key}:{user.pk}"[:200] for notice, user in people]
+    used = set(
+        Notification.objects.filter(idempotency_key__in=keys).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    preferences = _preferences(user for _, user in people)
+    rows: list[tuple[Notification, bool]] = []
+    created: dict[str, list[Notification]] = {notice.key: [] for notice in notices}
+    for (notice, user), key in zip(people, keys, strict=True):
+        if key in used:
+            continue
+        text = render_text(
+            f"notifications/events/{notice.event}.txt",
+            {
+                **notice.context,
+                "user": user,
+                "link": absolute_link(notice.path) if notice.path else "",
+            },
+        ).strip()
+        title, _, body = text.partition("\n")
+        preference = preferences.get(user.pk) or Preference(user=user)
+        notification = Notification(
+            user=user,
+            event=notice.event,
+            title=title.strip()[:200],
+            body=body.strip(),
+            url=notice.path,
+            declaration=notice.declaration,
+            task=notice.task,
+            idempotency_key=key,
+            show_in_app=preference.in_app,
+        )
+        rows.append((notification, preference.email and bool(user.email)))
+        created[notice.key].append(notification)
+    Notification.objects.bulk_create([notification for notification, _ in rows])
+    deliveries = Delivery.objects.bulk_create(
+        Delivery(notification=notification, channel=Channel.EMAIL, next_attempt_at=timezone.now())
+        for notification, email in rows
+        if email
+    )
+    if 0 < len(deliveries) <= HAND_OVER_AT_ONCE:
+        ids = [delivery.pk for delivery in deliveries]
+        transaction.on_commit(partial(enqueue_deliveries, ids))
+    return created
+
+
 def _task_context(task: ReviewTask) -> dict:
     declaration = task.declaration
     return {
@@ -109,7 +187,13 @@ def _notify_task_people(task: ReviewTask, *, event: str, key: str, path: str = "
 
 
 def _load_task(task_id: int) -> ReviewTask:
-    return ReviewTask.objects.select_related("declaration__reporting_unit", "owner").get(pk=task_id)
+    """The task, as the change that announces it has just read it (organisations.memo)."""
+    return remembered(
+        ("task", task_id),
+        lambda: ReviewTask.objects.select_related(
+            "declaration__reporting_unit", "owner", "candidate_organisation"
+        ).get(pk=task_id),
+    )
 
 
 def _on_task_created(*, task_id: int, **_) -> list:
@@ -204,7 +288,7 @@ HANDLERS: dict[str, Callable[..., list]] = {
 
 def notify_event(*, event: str, payload: dict) -> int:
     """Create the notifications an event calls for; returns how many were created now."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # a failure fails the change that caused it
         return len(HANDLERS[event](**payload))
 
 

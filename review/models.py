@@ -82,6 +82,14 @@ class ReviewProcess(Process):
         ]
 
 
+# Each deadline level: its name, the time it is due, the flag saying it fired.
+SWEEP_LEVELS = (
+    ("remind", "remind_at", "reminded_at"),
+    ("overdue", "due_at", "overdue_at"),
+    ("escalate", "escalate_at", "escalated_at"),
+)
+
+
 def overdue_condition(now=None) -> models.Q:
     """Open and past its due time: the one definition of an overdue task."""
     return models.Q(open=True, due_at__lt=now or timezone.now())
@@ -153,10 +161,10 @@ class ReviewTask(Task):
         _("办理期限"), null=True, blank=True, db_index=True
     )
     remind_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
-        _("提醒时间"), null=True, blank=True, db_index=True
+        _("提醒时间"), null=True, blank=True
     )
     escalate_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
-        _("升级时间"), null=True, blank=True, db_index=True
+        _("升级时间"), null=True, blank=True
     )
     outcome: models.CharField[str, str] = models.CharField(_("办理结果"), max_length=16, blank=True)
     # Each deadline level fires once: the sweep that sets one of these is the one that notifies.
@@ -249,6 +257,16 @@ class ReviewTask(Task):
                 fields=["holder", "-finished_at", "-task_ptr"],
                 condition=models.Q(open=False),
                 name="review_task_done_holder",
+            ),
+            # The deadline sweep's levels (notifications.sweeps): only open tasks whose level
+            # has not fired, so its query never walks through finished or notified tasks.
+            *(
+                models.Index(
+                    fields=[when],
+                    condition=models.Q(outcome="", **{f"{flag}__isnull": True}),
+                    name=f"review_task_{level}_due",
+                )
+                for level, when, flag in SWEEP_LEVELS
             ),
         ]
 

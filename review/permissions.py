@@ -27,6 +27,7 @@ from audit.log import record_refusal
 from audit.models import AuditAction
 from declarations.models import EDITABLE_STATUSES, Declaration, DeclarationStatus
 from declarations.stages import REVIEWER_ROLES, Stage, previous_stage, stage_index
+from organisations.memo import remember
 from organisations.models import JURISDICTION_ROLES, Membership, Organisation, Role
 from organisations.names import display_name
 from organisations.selectors import active_memberships, members_with_role
@@ -634,7 +635,11 @@ def bound_lock_wait() -> None:
 def lock_declaration(declaration_id: int) -> Declaration:
     """Lock the declaration row; every change to it or its tasks happens under this lock."""
     bound_lock_wait()
-    return Declaration.objects.select_for_update(of=("self",)).with_related().get(pk=declaration_id)
+    declaration = (
+        Declaration.objects.select_for_update(of=("self",)).with_related().get(pk=declaration_id)
+    )
+    # The flow's nodes read the declaration again (review.nodes): they get this row, locked.
+    return remember(("declaration", declaration.pk), declaration)
 
 
 def _not_found(user, action: str, kind: str, object_id) -> NotFound:

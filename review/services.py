@@ -25,8 +25,8 @@ from review import engine, permissions
 from review.errors import (
     AlreadyHandled,
     OpinionRequired,
-    ServiceError,
     PhraseInvalid,
+    ServiceError,
     SubmitRejected,
     UrgeTooSoon,
 )
@@ -261,9 +261,10 @@ def _decide(*, actor, task_id: int, action: str, decision: str, opinion: str) ->
     elif decision in (Decision.RETURN_PREPARER, Decision.RETURN_PREVIOUS):
         declaration.returned_from_stage = task.stage
         declaration.save(update_fields=["returned_from_stage"])
-    process = task.process.coerced
-    engine.complete(task, actor=actor, decision=decision)
+    process = ReviewProcess.objects.get(pk=task.process_id)
+    engine.complete(task, process=process, actor=actor, decision=decision)
     next_task = engine.sync_declaration(declaration, process)
+    task.declaration = declaration  # completing the task read it again, without its relations
     _audit_task(
         action,
         actor,
