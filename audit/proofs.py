@@ -5,12 +5,17 @@ from django.db.models import QuerySet
 
 from audit.bundle import FORMAT, build_bundle
 from audit.leaves import LEAF_FIELDS, DatabaseStore, event_leaf_fields
-from audit.models import AuditEvent, SignedCheckpoint
+from audit.models import AuditEvent, SignedCheckpoint, VerificationRun
 
 
 def newest_checkpoint() -> SignedCheckpoint | None:
     """The newest signed checkpoint, if the log has one."""
     return SignedCheckpoint.objects.order_by("-size").first()
+
+
+def last_verification() -> VerificationRun | None:
+    """The newest recorded run of verify_audit, if any."""
+    return VerificationRun.objects.order_by("-at", "-pk").first()
 
 
 def proof_bundle(events: QuerySet[AuditEvent]) -> dict:

@@ -1,7 +1,10 @@
 """The audit page shows the newest signed checkpoint and, for auditors, links each
 declaration's proof bundle (GET /api/declarations/{id}/audit-proof/)."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 
 from audit.checkpoints import seal_checkpoint
 from declarations.stages import Stage
@@ -36,3 +39,14 @@ def test_an_administrator_reads_the_log_without_proof_links(web, submitted):
     response = web("admin").get("/audit/")
     assert response.status_code == 200
     assert "/audit-proof/" not in response.content.decode()
+
+
+def test_the_audit_page_shows_the_last_verification(web, submitted):
+    """After `verify_audit` the page says when it ran and what it found."""
+    seal_checkpoint()
+    assert "尚未核验" in page_text(web("ez_auditor").get("/audit/"))
+    call_command("verify_audit", stdout=StringIO(), stderr=StringIO())
+    text = page_text(web("ez_auditor").get("/audit/"))
+    assert "核验通过" in text
+    assert "最近一次核验" in text
+    assert "审计日志核验通过" in text
