@@ -46,6 +46,7 @@ from audit.models import (
     AuditLog,
     ChainHead,
     SignedCheckpoint,
+    VerificationRun,
 )
 from audit.signing import NoteError, parse_and_verify
 
@@ -121,6 +122,11 @@ def verify_log(
     outcome.seconds = time.perf_counter() - started
     outcome.problems.sort(key=lambda p: (p.event_id is None, p.event_id or 0, p.where))
     return outcome
+
+
+def latest_verification() -> VerificationRun | None:
+    """The newest recorded run of `verify_audit`, for the auditor's page."""
+    return VerificationRun.objects.order_by("-at", "-pk").first()
 
 
 def _public_key() -> Ed25519PublicKey:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from audit.models import AuditAction, AuditResult
+from audit.verification import latest_verification
 from declarations.ids import parse_id
 from declarations.layout import printed_form
 from review import permissions, selectors, services
@@ -141,5 +142,6 @@ def audit_log(request):
             "results": AuditResult.choices,
             "query": query.urlencode(),
             "filters": get,
+            "verification": latest_verification(),
         },
     )
