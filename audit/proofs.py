@@ -13,11 +13,6 @@ def newest_checkpoint() -> SignedCheckpoint | None:
     return SignedCheckpoint.objects.order_by("-size").first()
 
 
-def last_verification() -> VerificationRun | None:
-    """The newest recorded run of verify_audit, if any."""
-    return VerificationRun.objects.order_by("-at", "-pk").first()
-
-
 def proof_bundle(events: QuerySet[AuditEvent]) -> dict:
     """The bundle proving `events` against the newest checkpoint. Events the checkpoint does
     not cover yet are counted in "pending", never silently left out."""

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from audit.models import AuditAction, AuditResult
-from audit.proofs import last_verification, newest_checkpoint
+from audit.proofs import newest_checkpoint
+from audit.verification import latest_verification
 from declarations.ids import parse_id
 from declarations.layout import printed_form
 from declarations.models import DeclarationStatus
@@ -361,7 +362,7 @@ def audit_log(request):
             "query": query.urlencode(),
             "filters": get,
             "checkpoint": newest_checkpoint(),
-            "verification": last_verification(),
+            "verification": latest_verification(),
             "proof_links": permissions.is_auditor(request.user),
         },
     )

@@ -70,7 +70,7 @@ def _progress_bar(since: int | None):
 
 
 def _summary(outcome: Outcome) -> str:
-    scope = f"检查点 {outcome.since} 之后的" if outcome.since is not None else ""
+    scope = f"检查点 {outcome.since} 之后的 " if outcome.since is not None else ""
     return (
         f"审计日志核验通过：{scope}{outcome.events} 个事件，树大小 {outcome.tree_size}，"
         f"{outcome.checkpoints} 个签名检查点，{outcome.anchors} 个锚定检查点，"
