@@ -1,0 +1,118 @@
+"""The indicator table of the edit page: 二级指标 offers the level-2 indicators of the chosen
+一级指标 only, the server refuses a pair that does not fit, and the table fits its card."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.staticfiles import finders
+
+from declarations.content import content_of
+from declarations.models import LEVEL2_PARENT, IndicatorLevel1
+from tests.declarations.helpers import edit_fields, edit_url, post_edit
+from tests.pages import page_of, row_messages
+
+pytestmark = pytest.mark.django_db
+
+INDICATOR_COLUMNS = [
+    "horizon",
+    "level1",
+    "level2",
+    "name",
+    "operator",
+    "value",
+    "unit",
+    "target_text",
+    "basis",
+    "handle",
+]
+
+
+def _level2_selects(response):
+    body = page_of(response).by_id("table-indicators").find("tbody")
+    return [
+        (tr.find("select", name=f"indicators-{i}-level1"), tr.find("select", **{"data-level2": ""}))
+        for i, tr in enumerate(body.find_all("tr", cls="form-row"))
+    ]
+
+
+def _chosen(select) -> str:
+    return next((o.attrs["value"] for o in select.find_all("option") if "selected" in o.attrs), "")
+
+
+def test_level2_choices_follow_the_chosen_level1(client, ny_relocation, login):
+    """Every level-2 option names its level 1; a row shows only those of its level 1."""
+    login("ny_preparer")
+    rows = _level2_selects(client.get(edit_url(ny_relocation)))
+    assert rows
+    for level1, level2 in rows:
+        chosen = _chosen(level1)
+        offered = [
+            o.attrs["value"]
+            for o in level2.find_all("option")
+            if o.attrs["value"] and "hidden" not in o.attrs
+        ]
+        for option in level2.find_all("option"):
+            if option.attrs["value"]:
+                assert option.attrs["data-level1"] == LEVEL2_PARENT[option.attrs["value"]]
+        assert offered == [code for code, parent in LEVEL2_PARENT.items() if parent == chosen]
+    assert {_chosen(level1) for level1, _ in rows} >= {
+        IndicatorLevel1.OUTPUT,
+        IndicatorLevel1.BENEFIT,
+    }
+
+
+def test_app_js_offers_the_level2_of_the_chosen_level1():
+    """The page needs no inline script: app.js filters data-level2 options by data-level1."""
+    script = Path(finders.find("approvals/app.js")).read_text(encoding="utf-8")
+    assert "select[data-level2]" in script
+    assert 'getAttribute("data-level1")' in script
+    assert "option.hidden" in script
+
+
+def test_a_level2_outside_its_level1_is_refused_when_saving(client, ny_relocation, login):
+    """效益指标 with 数量指标 is not saved: the row says why and the draft keeps its pair."""
+    login("ny_preparer")
+    before = content_of(ny_relocation).indicators[0]
+    fields = edit_fields(client, ny_relocation)
+    response = post_edit(
+        client,
+        ny_relocation,
+        fields,
+        **{"indicators-0-level1": "benefit", "indicators-0-level2": "quantity"},
+    )
+    assert response.status_code == 400
+    assert "二级指标“数量指标”不属于一级指标“效益指标”。" in row_messages(response, "indicators")[0]
+    ny_relocation.refresh_from_db()
+    kept = content_of(ny_relocation).indicators[0]
+    assert (kept["level1"], kept["level2"]) == (before["level1"], before["level2"])
+
+
+def _wide_screen_rules() -> str:
+    css = Path(finders.find("approvals/app.css")).read_text(encoding="utf-8")
+    start = css.index("@media (min-width: 761px)")
+    return css[start : css.index("\n}\n", start)]
+
+
+def test_the_indicator_table_shares_its_width_among_its_columns(client, ny_relocation, login):
+    """From 761 px up the table is laid out in fixed shares of its card that add up to 100%,
+    and no input asks for more than its column: it cannot be wider than the card (it was
+    1,644 px in a 1,134 px card at 1366 px)."""
+    login("ny_preparer")
+    head = page_of(client.get(edit_url(ny_relocation))).by_id("table-indicators").find("thead")
+    columns = [
+        next(c[4:] for c in th.classes if c.startswith("col-")) for th in head.find_all("th")
+    ]
+    assert columns == INDICATOR_COLUMNS
+
+    rules = _wide_screen_rules()
+    assert re.search(r"table\.rows#table-indicators \{[^}]*table-layout:fixed", rules)
+    assert re.search(r"#table-indicators td input, [^{]*\{[^}]*min-width:0", rules)
+    shares = {
+        name: float(share)
+        for name, share in re.findall(
+            r"#table-indicators \.col-(\w+) \{ width:([\d.]+)%; \}", rules
+        )
+    }
+    assert set(shares) == set(INDICATOR_COLUMNS)
+    assert sum(shares.values()) == pytest.approx(100)
