@@ -4,8 +4,10 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from audit.models import AuditAction, AuditEvent, AuditResult
+from declarations import labels
 from declarations.content import DECLARATION_FIELDS, DeclarationContent, content_of
 from declarations.formatting import plain_number
+from declarations.ids import MAX_ID
 from declarations.models import (
     Attachment,
     Declaration,
@@ -22,9 +24,9 @@ from declarations.models import (
 )
 from declarations.validation import validate_period_date
 from notifications.models import Notification
-from review import labels
 from review.models import ReviewTask
 from review.permissions import actions_for
+from review.services import BATCH_APPROVE_MAX_TASKS
 
 BLANK_CHOICE = [("", "")]
 
@@ -348,6 +350,46 @@ class ReturnSerializer(RequiredOpinionSerializer):
     )
 
 
+class BatchApproveSerializer(serializers.Serializer):
+    tasks = serializers.ListField(
+        child=serializers.IntegerField(
+            min_value=1,
+            max_value=MAX_ID,
+            error_messages={"invalid": "任务编号必须是正整数。"},
+        ),
+        allow_empty=False,
+        max_length=BATCH_APPROVE_MAX_TASKS,
+        help_text=f"要同意的任务编号，1 至 {BATCH_APPROVE_MAX_TASKS} 项",
+        error_messages={
+            "empty": "请至少选择一项任务。",
+            "max_length": f"一次最多批量同意 {BATCH_APPROVE_MAX_TASKS} 项任务。",
+            "not_a_list": "tasks 必须是任务编号的列表。",
+        },
+    )
+    opinion = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        default="",
+        max_length=2000,
+        help_text="审批意见，每项任务相同；留空为“同意”",
+    )
+
+
+class BatchOutcomeSerializer(serializers.Serializer):
+    task = serializers.IntegerField(help_text="任务编号")
+    status = serializers.ChoiceField(
+        choices=[("approved", "已同意"), ("error", "未能同意")], help_text="approved 或 error"
+    )
+    code = serializers.CharField(
+        help_text="失败原因代码：not_found、already_handled、not_allowed、error；成功时为空"
+    )
+    detail = serializers.CharField(help_text="失败原因（中文）；成功时为空")
+
+
+class BatchApproveResultSerializer(serializers.Serializer):
+    results = BatchOutcomeSerializer(many=True)
+
+
 class MoveTaskSerializer(serializers.Serializer):
     to_user = serializers.CharField(help_text="接收人的用户名")
     reason = serializers.CharField(max_length=2000)
@@ -464,3 +506,27 @@ class DetailSerializer(serializers.Serializer):
 
 class SubmitErrorSerializer(serializers.Serializer):
     non_field_errors = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class AuditProofEventSerializer(serializers.Serializer):
+    event = serializers.DictField(help_text="事件的全部记录字段（规范 JSON 即叶数据）。")
+    leaf_index = serializers.IntegerField(help_text="事件在审计日志 Merkle 树中的位置（从 0 起）。")
+    leaf_hash = serializers.CharField(help_text="叶哈希（十六进制 SHA-256，RFC 9162）。")
+    inclusion_proof = serializers.ListField(
+        child=serializers.CharField(), help_text="到检查点根哈希的包含证明（十六进制哈希）。"
+    )
+
+
+class AuditProofSerializer(serializers.Serializer):
+    format = serializers.CharField(help_text="证明包格式：perf-approvals-audit-proof/1。")
+    log_id = serializers.CharField(allow_null=True, help_text="审计日志标识；尚无检查点时为空。")
+    checkpoint = serializers.CharField(
+        allow_null=True, help_text="用 Ed25519 签名的检查点（C2SP 签名笔记）；尚无检查点时为空。"
+    )
+    public_key_hint = serializers.CharField(
+        required=False, help_text="签名公钥的提示（仅供参考，核验时须用另行取得的公钥）。"
+    )
+    events = AuditProofEventSerializer(many=True, help_text="检查点已覆盖的事件及其包含证明。")
+    pending = serializers.IntegerField(
+        help_text="尚未纳入最新检查点的事件数（下一个检查点会包含它们）。"
+    )

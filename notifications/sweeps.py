@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from audit.log import record_event
 from audit.models import AuditAction
+from declarations.labels import stage_label
 from notifications import recipients
 from notifications.services import notify
-from review.labels import stage_label
 from review.models import OPEN_STATUSES, ReviewTask
 
 

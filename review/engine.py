@@ -7,7 +7,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 from declarations.models import Declaration
 from review.flows import ReviewFlow
 from review.lifecycle import DeclarationLifecycle
-from review.models import OPEN_STATUSES, ReviewProcess, ReviewTask
+from review.models import OPEN_STATUSES, ReviewProcess, ReviewTask, TaskState
 
 # --- Driving the flow --------------------------------------------------------------------------
 
@@ -34,11 +34,17 @@ def open_task(process: ReviewProcess) -> ReviewTask | None:
     )
 
 
+def _save_status(task: ReviewTask) -> None:
+    """Save the task's own copy of its status after an activation changed it."""
+    task.save(update_fields=task.copy_status())
+
+
 def assign(task: ReviewTask, user) -> None:
     with task.activation() as activation:
         activation.assign(user)
         activation.task.assigned = timezone.now()
         activation.task.save(update_fields=["assigned"])
+        _save_status(activation.task)
 
 
 def unassign(task: ReviewTask) -> None:
@@ -46,6 +52,7 @@ def unassign(task: ReviewTask) -> None:
         activation.unassign()
         activation.task.assigned = None
         activation.task.save(update_fields=["assigned"])
+        _save_status(activation.task)
 
 
 def reassign(task: ReviewTask, user) -> None:
@@ -53,6 +60,7 @@ def reassign(task: ReviewTask, user) -> None:
         activation.reassign(user=user)
         activation.task.assigned = timezone.now()
         activation.task.save(update_fields=["assigned"])
+        _save_status(activation.task)
 
 
 def complete(task: ReviewTask, *, actor, decision: str) -> None:
@@ -68,6 +76,7 @@ def complete(task: ReviewTask, *, actor, decision: str) -> None:
             activation.task.assigned = timezone.now()
         activation.start(None)
         activation.execute()
+    _save_status(task)
 
 
 def cancel(process: ReviewProcess, *, outcome: str = "withdrawn") -> None:
@@ -78,7 +87,9 @@ def cancel(process: ReviewProcess, *, outcome: str = "withdrawn") -> None:
         )
     )
     ReviewFlow.instance.cancel(process)
-    ReviewTask.objects.filter(pk__in=open_ids).update(outcome=outcome)
+    ReviewTask.objects.filter(pk__in=open_ids).update(
+        outcome=outcome, open=False, state=TaskState.WITHDRAWN, finished_at=timezone.now()
+    )
 
 
 def sync_declaration(declaration: Declaration, process: ReviewProcess) -> ReviewTask | None:

@@ -4,6 +4,7 @@ working-day calendar that set each task's due time."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from viewflow.workflow.managers import ProcessQuerySet, TaskQuerySet
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
+from declarations.labels import stage_label
 from declarations.stages import REVIEW_STAGES, Stage
 
 if TYPE_CHECKING:
@@ -78,7 +80,26 @@ class ReviewProcess(Process):
 
 def overdue_condition(now=None) -> models.Q:
     """Open and past its due time: the one definition of an overdue task."""
-    return models.Q(status__in=OPEN_STATUSES, due_at__lt=now or timezone.now())
+    return models.Q(open=True, due_at__lt=now or timezone.now())
+
+
+class TaskState(models.TextChoices):
+    """Where a review task stands, as its own row records it (viewflow's status and outcome in
+    words): what the inbox, 已办 and the admin show and filter on."""
+
+    QUEUED = "queued", _("待认领")
+    HELD = "held", _("办理中")
+    DONE = "done", _("已办")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+def task_state(status: str, owner_id: int | None) -> str:
+    """The row's state for a viewflow status: canceled review tasks were withdrawn."""
+    if status == STATUS.DONE:
+        return TaskState.DONE
+    if status in OPEN_STATUSES:
+        return TaskState.HELD if owner_id else TaskState.QUEUED
+    return TaskState.WITHDRAWN
 
 
 class ReviewTaskQuerySet(TaskQuerySet):
@@ -87,7 +108,9 @@ class ReviewTaskQuerySet(TaskQuerySet):
         return self.filter(stage__in=REVIEW_STAGES, declaration__isnull=False)
 
     def open(self) -> ReviewTaskQuerySet:
-        return self.filter(status__in=OPEN_STATUSES)
+        """Waiting for a decision: read from the task's own row, which review.engine keeps
+        equal to viewflow's status."""
+        return self.filter(open=True)
 
     def overdue(self, now=None) -> ReviewTaskQuerySet:
         return self.filter(overdue_condition(now))
@@ -143,6 +166,59 @@ class ReviewTask(Task):
         _("已升级至管理员"), null=True, blank=True
     )
 
+    # The inbox's own copy of what it filters and sorts on, so that its queries read this row
+    # alone: viewflow's status and owner (kept equal by review.engine after every activation),
+    # and the declaration's unit, department, year, budget and submitter (fixed while the round
+    # runs: a declaration under review cannot be edited).
+    open: models.BooleanField[bool, bool] = models.BooleanField(_("待办"), default=True)
+    state: models.CharField[str, str] = models.CharField(
+        _("状态"), max_length=16, choices=TaskState.choices, default=TaskState.QUEUED
+    )
+    holder: models.ForeignKey[User | None, User | None] = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("办理人"),
+    )
+    arrived_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
+        _("到达时间"), null=True, blank=True
+    )
+    finished_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
+        _("办理时间"), null=True, blank=True
+    )
+    unit: models.ForeignKey[Organisation | None, Organisation | None] = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("填报单位"),
+    )
+    department: models.ForeignKey[Organisation | None, Organisation | None] = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("主管部门"),
+    )
+    fiscal_year: models.PositiveSmallIntegerField[int | None, int | None] = (
+        models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
+    )
+    budget: models.DecimalField[Decimal | None, Decimal | None] = models.DecimalField(
+        _("金额（万元）"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    submitter: models.ForeignKey[User | None, User | None] = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("提交人"),
+    )
+
     objects = ReviewTaskQuerySet.as_manager()
     if TYPE_CHECKING:
         # As on ReviewProcess: for the reverse relation Declaration.review_tasks.
@@ -151,11 +227,65 @@ class ReviewTask(Task):
     class Meta:
         verbose_name = _("审核任务")
         verbose_name_plural = _("审核任务")
-        indexes = [models.Index(fields=["candidate_organisation", "candidate_role", "stage"])]
+        indexes = [
+            models.Index(fields=["candidate_organisation", "candidate_role", "stage"]),
+            # The inbox: a queue's open tasks, a reviewer's own open tasks (both by due time),
+            # and a reviewer's finished tasks, latest first.
+            models.Index(
+                fields=["candidate_organisation", "candidate_role", "due_at", "task_ptr"],
+                condition=models.Q(open=True),
+                name="review_task_open_queue",
+            ),
+            models.Index(
+                fields=["holder", "due_at", "task_ptr"],
+                condition=models.Q(open=True),
+                name="review_task_open_holder",
+            ),
+            models.Index(
+                fields=["holder", "-finished_at", "-task_ptr"],
+                condition=models.Q(open=False),
+                name="review_task_done_holder",
+            ),
+        ]
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def stage_label(self) -> str:
+        """The task's own stage in words (not the declaration's current one)."""
+        return stage_label(self.stage)
+
+    @property
+    def decision_label(self) -> str:
+        """What became of the task in words: the decision taken on it, or 已撤回."""
+        if self.state == TaskState.WITHDRAWN:
+            return str(TaskState.WITHDRAWN.label)
+        if self.outcome in Decision.values:
+            return str(Decision(self.outcome).label)
+        return str(self.get_state_display())
+
+    def copy_status(self) -> list[str]:
+        """Bring the row's own open, state, holder and finish time in line with viewflow's
+        status, owner and finish time; returns the fields to save."""
+        self.open = self.status in OPEN_STATUSES
+        self.state = task_state(self.status, self.owner_id)
+        self.holder_id = self.owner_id
+        self.finished_at = self.finished
+        return list(STATUS_COPY_FIELDS)
+
+    def copy_declaration(self, declaration: Declaration, submitter_id: int | None) -> None:
+        """Record what the inbox shows and filters on about the declaration under review."""
+        self.unit_id = declaration.reporting_unit_id
+        self.department_id = declaration.competent_department_id
+        self.fiscal_year = declaration.fiscal_year
+        self.budget = declaration.budget
+        self.submitter_id = submitter_id
+        self.arrived_at = self.created
+
+
+STATUS_COPY_FIELDS = ("open", "state", "holder", "finished_at")
 
 
 # --- Time limits and the working-day calendar ---------------------------------------------

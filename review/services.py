@@ -6,7 +6,9 @@ the declaration, drives the flow through review.engine, writes its audit event w
 membership, and publishes what happened (review.events) in the same transaction.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -20,7 +22,13 @@ from declarations.validation import validate_for_submit
 from organisations.models import Membership
 from organisations.names import display_name
 from review import engine, permissions
-from review.errors import AlreadyHandled, OpinionRequired, SubmitRejected, UrgeTooSoon
+from review.errors import (
+    AlreadyHandled,
+    OpinionRequired,
+    ServiceError,
+    SubmitRejected,
+    UrgeTooSoon,
+)
 from review.events import publish
 from review.models import Decision, ReviewProcess, ReviewTask
 from review.permissions import RETURN_PREVIOUS, Action, NotAllowed
@@ -370,3 +378,53 @@ def task_hand_over(*, actor, task_id: int, to_user_id: int, reason: str) -> Revi
         reason=reason,
         action=AuditAction.HAND_OVER,
     )
+
+
+# --- Batch approval ------------------------------------------------------------------------------
+
+BATCH_APPROVE_MAX_TASKS = 100
+
+
+class BatchStatus(StrEnum):
+    APPROVED = "approved"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What happened to one task of a batch: approved, or the error's code and reason."""
+
+    task: int
+    status: BatchStatus
+    code: str = ""
+    detail: str = ""
+
+
+def _batch_error(task_id: int, problem: Exception) -> BatchOutcome:
+    """The code and Chinese reason for a task that could not be approved. A task the user may
+    not see answers like a missing one, so a batch reveals nothing a single request would not."""
+    if isinstance(problem, permissions.NotFound):
+        code, detail = "not_found", "任务不存在。"
+    elif isinstance(problem, AlreadyHandled):
+        code, detail = "already_handled", problem.message
+    elif isinstance(problem, NotAllowed):
+        code, detail = "not_allowed", problem.message
+    else:
+        code, detail = "error", getattr(problem, "message", "") or "无法同意该任务。"
+    return BatchOutcome(task=task_id, status=BatchStatus.ERROR, code=code, detail=detail)
+
+
+def tasks_batch_approve(*, user, task_ids: list[int], opinion: str) -> list[BatchOutcome]:
+    """Agree to several tasks with one opinion: each through task_approve (its own transaction,
+    stamp and audit event); those that fail are reported with the reason, the rest go through."""
+    if len(task_ids) > BATCH_APPROVE_MAX_TASKS:
+        raise ValueError(f"一次最多批量同意 {BATCH_APPROVE_MAX_TASKS} 项任务。")
+    outcomes = []
+    for task_id in dict.fromkeys(task_ids):  # each task once, in the order given
+        try:
+            task_approve(actor=user, task_id=task_id, opinion=opinion)
+        except (permissions.NotFound, NotAllowed, ServiceError) as problem:
+            outcomes.append(_batch_error(task_id, problem))
+        else:
+            outcomes.append(BatchOutcome(task=task_id, status=BatchStatus.APPROVED))
+    return outcomes

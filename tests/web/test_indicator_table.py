@@ -90,8 +90,12 @@ def test_a_level2_outside_its_level1_is_refused_when_saving(client, ny_relocatio
 
 def _wide_screen_rules() -> str:
     css = Path(finders.find("approvals/app.css")).read_text(encoding="utf-8")
-    start = css.index("@media (min-width: 761px)")
-    return css[start : css.index("\n}\n", start)]
+    blocks = [
+        css[start : css.index("\n}\n", start)]
+        for start in (m.start() for m in re.finditer(r"@media \(min-width: 761px\)", css))
+    ]
+    (rules,) = [block for block in blocks if "#table-indicators" in block]
+    return rules
 
 
 def test_the_indicator_table_shares_its_width_among_its_columns(client, ny_relocation, login):

@@ -400,6 +400,7 @@ def declaration_history_view(request, pk):
             "declaration": declaration,
             "events": selectors.declaration_history(request.user, declaration),
             "stamps": selectors.stamps_for(declaration),
+            "can_export_events": permissions.is_overseer(request.user),
         },
     )
 

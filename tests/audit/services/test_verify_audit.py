@@ -37,6 +37,7 @@ def test_verify_audit_passes_on_a_clean_log(history, capsys):
 
     call_command("audit_checkpoint", stdout=StringIO())
     write_checkpoint()
+    write_checkpoint()
     assert AuditCheckpoint.objects.count() == 2
     execute_from_command_line(["manage.py", "verify_audit"])  # no SystemExit: exit status 0
     assert "audit log OK" in capsys.readouterr().out

@@ -90,3 +90,14 @@
     });
   });
 })();
+
+// The top bar's links sit in <details class="menu">: folded behind 菜单 on a phone, open on wider
+// screens (the CSS shows them there anyway where the browser supports ::details-content).
+(function () {
+  var wide = window.matchMedia("(min-width: 761px)");
+  function sync() {
+    document.querySelectorAll("details.menu").forEach(function (menu) { menu.open = wide.matches; });
+  }
+  sync();
+  wide.addEventListener("change", sync);
+})();
