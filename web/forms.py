@@ -25,7 +25,6 @@ from declarations.validation import (
     EARLIEST_YEAR,
     LATEST_YEAR,
     field_label,
-    level_pair_error,
     validate_period_date,
 )
 
@@ -169,13 +168,6 @@ class IndicatorForm(forms.Form):
         super().__init__(*args, **kwargs)
         level1 = self["level1"].value() or ""
         self.fields["level2"].widget.level1 = level1 if isinstance(level1, str) else ""
-
-    def clean(self):
-        cleaned = super().clean()
-        mismatch = level_pair_error(cleaned.get("level1") or "", cleaned.get("level2") or "")
-        if mismatch:
-            self.add_error("level2", mismatch)
-        return cleaned
 
 
 class GoalForm(forms.Form):

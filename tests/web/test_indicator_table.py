@@ -1,5 +1,6 @@
 """The indicator table of the edit page: 二级指标 offers the level-2 indicators of the chosen
-一级指标 only, the server refuses a pair that does not fit, and the table fits its card."""
+一级指标 only, and the table fits its card. (A pair that does not fit is the submission rules'
+to report, next to its row: tests/declarations/test_validation.py.)"""
 
 import re
 from pathlib import Path
@@ -7,10 +8,9 @@ from pathlib import Path
 import pytest
 from django.contrib.staticfiles import finders
 
-from declarations.content import content_of
 from declarations.models import LEVEL2_PARENT, IndicatorLevel1
-from tests.declarations.helpers import edit_fields, edit_url, post_edit
-from tests.pages import page_of, row_messages
+from tests.declarations.helpers import edit_url
+from tests.pages import page_of
 
 pytestmark = pytest.mark.django_db
 
@@ -68,24 +68,6 @@ def test_app_js_offers_the_level2_of_the_chosen_level1():
     assert "select[data-level2]" in script
     assert 'getAttribute("data-level1")' in script
     assert "option.hidden" in script
-
-
-def test_a_level2_outside_its_level1_is_refused_when_saving(client, ny_relocation, login):
-    """效益指标 with 数量指标 is not saved: the row says why and the draft keeps its pair."""
-    login("ny_preparer")
-    before = content_of(ny_relocation).indicators[0]
-    fields = edit_fields(client, ny_relocation)
-    response = post_edit(
-        client,
-        ny_relocation,
-        fields,
-        **{"indicators-0-level1": "benefit", "indicators-0-level2": "quantity"},
-    )
-    assert response.status_code == 400
-    assert "二级指标“数量指标”不属于一级指标“效益指标”。" in row_messages(response, "indicators")[0]
-    ny_relocation.refresh_from_db()
-    kept = content_of(ny_relocation).indicators[0]
-    assert (kept["level1"], kept["level2"]) == (before["level1"], before["level2"])
 
 
 def _wide_screen_rules() -> str:
