@@ -4,6 +4,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from audit.models import AuditAction, AuditEvent, AuditResult
+from declarations import labels
 from declarations.content import DECLARATION_FIELDS, DeclarationContent, content_of
 from declarations.formatting import plain_number
 from declarations.ids import MAX_ID
@@ -23,7 +24,6 @@ from declarations.models import (
 )
 from declarations.validation import validate_period_date
 from notifications.models import Notification
-from review import labels
 from review.models import ReviewTask
 from review.permissions import actions_for
 from review.services import BATCH_APPROVE_MAX_TASKS

@@ -22,10 +22,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from declarations.labels import action_label, details_text, result_label, role_label, stage_label
 from declarations.layout import printed_form
 from declarations.models import Declaration
-from declarations.stages import Stage
-from organisations.models import Role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
@@ -269,60 +268,6 @@ AUDIT_COLUMNS = [
     ("内容摘要（SHA-256）", 66),
     ("客户端 IP", 16),
 ]
-# What the keys of an event's details mean, in words; values that are stage or role codes are
-# shown by their labels.
-DETAIL_LABELS = {
-    "fiscal_year": "年度",
-    "from": "原",
-    "from_year": "原年度",
-    "version": "版本",
-    "name": "文件名",
-    "sha256": "文件摘要",
-    "round": "轮次",
-    "entry_stage": "进入环节",
-    "stamp": "签章编号",
-    "task": "任务编号",
-    "decision": "决定",
-    "next_stage": "下一环节",
-    "to": "转交给",
-    "reason": "理由",
-    "audit_log": "审计日志",
-}
-DECISION_LABELS = {"approve": "同意", "return": "退回修改", "reject": "不予通过"}
-
-
-def _label(choices, value: str) -> str:
-    """The label of a stored code (a role, stage or decision), or the text itself if unknown."""
-    return str(choices.get(value, value)) if value else ""
-
-
-def role_label(code: str) -> str:
-    """填报人 for preparer: a role as the UI names it."""
-    return _label(dict(Role.choices), code)
-
-
-def stage_label(code: str) -> str:
-    """主管部门 for department: a stage as the UI names it."""
-    return _label(dict(Stage.choices), code)
-
-
-def details_text(details: dict) -> str:
-    """An event's details as words: 轮次：2；下一环节：主管部门 (no codes, no dictionaries)."""
-    stages, roles = dict(Stage.choices), dict(Role.choices)
-    parts = []
-    for key, value in (details or {}).items():
-        if value in ("", None, {}, []):
-            continue
-        if key in ("entry_stage", "next_stage") or (isinstance(value, str) and value in stages):
-            value = _label(stages, value)
-        elif isinstance(value, str) and value in roles:
-            value = _label(roles, value)
-        elif key == "decision":
-            value = _label(DECISION_LABELS, value)
-        elif value is True:
-            value = "是"
-        parts.append(f"{DETAIL_LABELS.get(key, key)}：{value}")
-    return "；".join(parts)
 
 
 def audit_event_row(event) -> list:
@@ -331,8 +276,8 @@ def audit_event_row(event) -> list:
     return [
         event.pk,
         _local(event.at),
-        event.get_action_display(),
-        event.get_result_display(),
+        action_label(event.action),
+        result_label(event.result),
         event.actor_name,
         event.actor.get_username() if event.actor else "",
         role_label(event.role),
@@ -342,7 +287,7 @@ def audit_event_row(event) -> list:
         declaration.fiscal_year if declaration else None,
         stage_label(event.stage),
         event.opinion,
-        details_text(event.details),
+        details_text(event.details, event.action),
         event.digest,
         event.ip or "",
     ]

@@ -235,19 +235,27 @@ def _check_indicators(declaration: Declaration, errors: SubmitErrors) -> None:
         errors.rows["indicators"][index].extend(_indicator_errors(indicator, declaration.budget))
 
 
+def level_pair_error(level1: str, level2: str) -> str:
+    """What is wrong when a level-2 indicator is not one of the chosen level 1's; else ""."""
+    if level1 not in IndicatorLevel1.values or level2 not in IndicatorLevel2.values:
+        return ""
+    if LEVEL2_PARENT[IndicatorLevel2(level2)] == level1:
+        return ""
+    return MSG_LEVEL2_PARENT.format(
+        level2=IndicatorLevel2(level2).label, level1=IndicatorLevel1(level1).label
+    )
+
+
 def _indicator_errors(indicator, budget: Decimal | None) -> list[str]:
     messages = []
     if not indicator.level1:
         messages.append(MSG_LEVEL1_MISSING)
     if not indicator.level2:
         messages.append(MSG_LEVEL2_MISSING)
-    elif indicator.level1 and LEVEL2_PARENT.get(indicator.level2) != indicator.level1:
-        messages.append(
-            MSG_LEVEL2_PARENT.format(
-                level2=IndicatorLevel2(indicator.level2).label,
-                level1=IndicatorLevel1(indicator.level1).label,
-            )
-        )
+    else:
+        mismatch = level_pair_error(indicator.level1, indicator.level2)
+        if mismatch:
+            messages.append(mismatch)
     if not indicator.name.strip():
         messages.append(MSG_NAME_MISSING)
     if indicator.operator:

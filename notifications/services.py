@@ -17,6 +17,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from declarations.labels import stage_label
 from declarations.models import Declaration
 from notifications import recipients
 from notifications.delivery import enqueue_deliveries
@@ -25,7 +26,6 @@ from notifications.models import Channel, Delivery, Notification, Preference
 from notifications.texts import render_text
 from organisations.memo import remembered
 from review import engine
-from review.labels import stage_label
 from review.models import Decision, ReviewProcess, ReviewTask
 
 # --- Creating notifications -------------------------------------------------------------------

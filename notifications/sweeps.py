@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from audit.log import record_events
 from audit.models import AuditAction
+from declarations.labels import stage_label
 from notifications import recipients
 from notifications.services import Notice, notify_in_bulk
 from organisations.memo import memo_scope
-from review.labels import stage_label
 from review.models import SWEEP_LEVELS, ReviewTask
 
 # Tasks claimed and notified per transaction; a run takes batch after batch until none is due.

@@ -15,6 +15,7 @@ from viewflow.workflow.managers import ProcessQuerySet, TaskQuerySet
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
+from declarations.labels import stage_label
 from declarations.stages import REVIEW_STAGES, Stage
 
 if TYPE_CHECKING:
@@ -277,7 +278,7 @@ class ReviewTask(Task):
     @property
     def stage_label(self) -> str:
         """The task's own stage in words (not the declaration's current one)."""
-        return str(Stage(self.stage).label) if self.stage in Stage.values else ""
+        return stage_label(self.stage)
 
     @property
     def decision_label(self) -> str:

@@ -125,13 +125,32 @@ class FundingForm(forms.Form):
     )
 
 
+class Level2Select(forms.Select):
+    """The level-2 choices, each naming its level 1 (data-level1), so that app.js offers only
+    those of the level 1 chosen; the page already hides the others for the level 1 it shows."""
+
+    level1 = ""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        parent = LEVEL2_PARENT.get(str(value)) if value else None
+        if parent:
+            option["attrs"]["data-level1"] = str(parent)
+            if self.level1 and parent != self.level1 and not selected:
+                option["attrs"]["hidden"] = True
+        return option
+
+
 class IndicatorForm(forms.Form):
     horizon = forms.ChoiceField(label="目标期限", choices=Horizon.choices, initial=Horizon.ANNUAL)
     level1 = forms.ChoiceField(
         label="一级指标", choices=BLANK + IndicatorLevel1.choices, required=False
     )
     level2 = forms.ChoiceField(
-        label="二级指标", choices=BLANK + IndicatorLevel2.choices, required=False
+        label="二级指标",
+        choices=BLANK + IndicatorLevel2.choices,
+        required=False,
+        widget=Level2Select(attrs={"data-level2": ""}),
     )
     # A text area so that a long name wraps within its column; it stays one line (see _one_line).
     name = forms.CharField(
@@ -154,6 +173,11 @@ class IndicatorForm(forms.Form):
     basis = forms.CharField(
         label="指标值确定依据", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        level1 = self["level1"].value() or ""
+        self.fields["level2"].widget.level1 = level1 if isinstance(level1, str) else ""
 
 
 class GoalForm(forms.Form):

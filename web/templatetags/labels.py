@@ -1,9 +1,9 @@
 """Template filters that turn the codes the records store into the Chinese words people read
-(review.labels decides the words)."""
+(declarations.labels decides the words)."""
 
 from django import template
 
-from review import labels
+from declarations import labels
 
 register = template.Library()
 

@@ -58,6 +58,39 @@
   });
 })();
 
+// <select data-level2> in an indicator row offers only the level-2 indicators of the level 1
+// chosen in the same row (each option names its level 1 in data-level1); choosing a level 2
+// first fills in its level 1.
+(function () {
+  function level2Of(row) { return row && row.querySelector("select[data-level2]"); }
+  function level1Of(row) { return row && row.querySelector("select[name$='-level1']"); }
+  function offerLevel2(row) {
+    var level1 = level1Of(row), level2 = level2Of(row);
+    if (!level1 || !level2) return;
+    Array.prototype.forEach.call(level2.options, function (option) {
+      var parent = option.getAttribute("data-level1");
+      option.hidden = Boolean(parent && level1.value && parent !== level1.value);
+    });
+    var chosen = level2.options[level2.selectedIndex];
+    if (chosen && chosen.hidden) level2.value = "";
+  }
+  document.addEventListener("change", function (event) {
+    var field = event.target, row = field.closest("tr.form-row");
+    if (!row) return;
+    if (field.matches("select[name$='-level1']")) offerLevel2(row);
+    if (field.matches("select[data-level2]")) {
+      var level1 = level1Of(row), chosen = field.options[field.selectedIndex];
+      var parent = chosen && chosen.getAttribute("data-level1");
+      if (level1 && parent && !level1.value) { level1.value = parent; offerLevel2(row); }
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("select[data-level2]").forEach(function (select) {
+      offerLevel2(select.closest("tr.form-row"));
+    });
+  });
+})();
+
 // Folding on phones: the top bar's links (<details class="menu">) and the inbox filters
 // (<details class="fold-sm">) stay open on wider screens (where ::details-content exists, the
 // CSS shows them there anyway). On a phone they stay as the page came: the menu folded, the

@@ -1,4 +1,4 @@
-"""The Chinese words for the codes the review records store: roles, stages, actions, decisions
+"""The Chinese words for the codes the records store: roles, stages, actions, decisions
 and the keys and values of an audit event's details. Pages, notices, exports and the API's
 `*_display` fields all read them from here, so no internal code reaches a person."""
 
@@ -7,11 +7,17 @@ from collections.abc import Mapping
 from audit.models import AuditAction, AuditResult
 from declarations.stages import Stage
 from organisations.models import Role
-from review.models import Decision
-from review.permissions import RETURN_PREVIOUS, VIEW_REFUSALS
 
-# Rights the rulebook names besides the audit actions; refusals of them are logged by name.
-EXTRA_ACTIONS = {RETURN_PREVIOUS: "退回上一环节", VIEW_REFUSALS: "查看被拒绝的操作"}
+# Rights the rulebook (review.permissions, which sits above) names besides the audit actions;
+# refusals of them are logged by name. A test checks these keys against the rulebook's.
+EXTRA_ACTIONS = {"return_previous": "退回上一环节", "view_refusals": "查看被拒绝的操作"}
+# The decisions of review.models.Decision, whose labels these repeat (a test checks they agree).
+DECISIONS = {
+    "approve": "同意",
+    "return_preparer": "退回填报单位",
+    "return_previous": "退回上一环节",
+    "reject": "不予通过",
+}
 
 DETAIL_LABELS = {
     "task": "任务编号",
@@ -81,7 +87,7 @@ def result_label(code: str | None) -> str:
 
 
 def decision_label(code: str | None) -> str:
-    return _label(Decision, code or "")
+    return DECISIONS.get(code or "", code or "")
 
 
 def _value_text(key: str, value) -> str:

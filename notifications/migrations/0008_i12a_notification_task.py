@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('approval_workflow', '0005_calendarday_stagetimelimit_delete_auditcheckpoint_and_more'),
-        ('notifications', '0006_delete_calendarday_delete_stagetimelimit'),
+        ('notifications', '0007_i11a_audit_checkpoint_every_minute'),
     ]
 
     operations = [
