@@ -188,7 +188,7 @@ def _before(name: str, value, pk: int, *, ascending: bool) -> Q:
     return Q(**{f"{name}__{less}": value}) | Q(**{name: value, id_less: pk})
 
 
-def _order(name: str, *, ascending: bool) -> list:
+def keyset_order(name: str, *, ascending: bool) -> list:
     if ascending:
         return [F(name).asc(nulls_last=True), "pk"]
     return [F(name).desc(nulls_last=True), "-pk"]
@@ -209,14 +209,14 @@ def keyset_page(
     position = _read_cursor(cursor, field) if cursor else None
     ascending = not descending
     if position is None:
-        rows = list(queryset.order_by(*_order(sort, ascending=ascending))[: size + 1])
+        rows = list(queryset.order_by(*keyset_order(sort, ascending=ascending))[: size + 1])
         has_more, has_less, first = len(rows) > size, False, True
         rows = rows[:size]
     elif position[0] == "after":
         _direction, value, pk = position
         rows = list(
             queryset.filter(_beyond(sort, value, pk, ascending=ascending)).order_by(
-                *_order(sort, ascending=ascending)
+                *keyset_order(sort, ascending=ascending)
             )[: size + 1]
         )
         has_more, has_less, first = len(rows) > size, True, False
@@ -225,7 +225,7 @@ def keyset_page(
         _direction, value, pk = position
         rows = list(
             queryset.filter(_before(sort, value, pk, ascending=ascending)).order_by(
-                *_order(sort, ascending=not ascending)
+                *keyset_order(sort, ascending=not ascending)
             )[: size + 1]
         )
         has_less = len(rows) > size

@@ -74,9 +74,11 @@ def last_cursor(user, view: str, sort: str, descending: bool) -> str:
         previous = cursor = page.next_cursor
 
 
-def explain(user) -> str:
-    queryset = selectors.tasks_for(user, view="open").order_by("due_at", "pk")[:51]
-    return queryset.explain(analyze=True, buffers=True)
+def explain(user, view: str, sort: str, descending: bool) -> str:
+    """The plan of the page's own query (the first page, as keyset_page asks for it)."""
+    tasks = selectors.inbox_rows(selectors.tasks_for(user, view=view))
+    order = selectors.keyset_order(sort, ascending=not descending)
+    return tasks.order_by(*order)[:51].explain(analyze=True, buffers=True)
 
 
 def main() -> None:
@@ -101,6 +103,9 @@ def main() -> None:
         for size in sizes:
             grow(task, done_task, size, have)
             have = size
+            if connection.vendor == "postgresql":  # as autovacuum would after a bulk load
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
             last_open = last_cursor(reviewer, "open", "due_at", False)
             last_done = last_cursor(reviewer, "done", "finished_at", True)
             pages = max(1, -(-size // 50))
@@ -121,7 +126,9 @@ def main() -> None:
             print(f"{seconds:.3f} {sql}")
         if connection.vendor == "postgresql":
             print("\nEXPLAIN (ANALYZE, BUFFERS) of the 待办 page query:")
-            print(explain(reviewer))
+            print(explain(reviewer, "open", "due_at", False))
+            print("\nEXPLAIN (ANALYZE, BUFFERS) of the 已办 page query:")
+            print(explain(reviewer, "done", "finished_at", True))
     finally:
         runner.teardown_databases(old)
 
