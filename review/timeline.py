@@ -16,10 +16,9 @@ from django.contrib.auth import get_user_model
 from audit.models import AuditAction, AuditEvent, AuditResult
 from declarations.layout import standing_stamps
 from declarations.models import Declaration, Stamp
-from declarations.stages import Stage
-from organisations.models import Role
+from organisations.names import display_name
 from review import selectors
-from review.models import Decision
+from review.labels import action_label, decision_label, role_label, stage_label
 
 # Not part of the story of a declaration: looking at it and exporting it.
 QUIET_ACTIONS = (AuditAction.VIEW, AuditAction.EXPORT)
@@ -55,22 +54,17 @@ class TimelineRound:
 
 
 def person_name(user, fallback: str = "") -> str:
-    """A person's name as Chinese writes it: family name first."""
+    """A person's name as Chinese writes it, family name first; what the log recorded for
+    someone no longer on file, and 系统 for the system."""
     if user is None:
         return fallback or "系统"
-    name = f"{user.last_name}{user.first_name}".strip()
-    return name or fallback or user.get_username()
-
-
-def _label(choices, code: str) -> str:
-    return str(choices(code).label) if code in choices.values else ""
+    return display_name(user)
 
 
 def _note(event: AuditEvent, names: dict[str, str]) -> str:
     details = event.details or {}
     if event.action == AuditAction.RETURN:
-        decision = details.get("decision", "")
-        return _label(Decision, decision)
+        return decision_label(details.get("decision", ""))
     if event.action in (AuditAction.HAND_OVER, AuditAction.REASSIGN, AuditAction.RELEASE):
         parts = []
         if details.get("from"):
@@ -79,9 +73,9 @@ def _note(event: AuditEvent, names: dict[str, str]) -> str:
             parts.append(f"转交给：{names.get(details['to'], details['to'])}")
         return "；".join(parts)
     if event.action == AuditAction.APPROVE and details.get("next_stage"):
-        return f"送{_label(Stage, details['next_stage'])}"
+        return f"送{stage_label(details['next_stage'])}"
     if event.action == AuditAction.SUBMIT and details.get("entry_stage"):
-        return f"送{_label(Stage, details['entry_stage'])}"
+        return f"送{stage_label(details['entry_stage'])}"
     return ""
 
 
@@ -102,11 +96,11 @@ def _entry(event: AuditEvent, names: dict[str, str]) -> TimelineEntry:
     return TimelineEntry(
         at=event.at,
         action=event.action,
-        action_label=_label(AuditAction, event.action),
+        action_label=action_label(event.action),
         actor=person_name(event.actor, event.actor_name),
-        role=_label(Role, event.role),
+        role=role_label(event.role),
         organisation=event.organisation_name,
-        stage=_label(Stage, event.stage),
+        stage=stage_label(event.stage),
         opinion=event.opinion,
         note=_note(event, names),
         digest=event.digest,

@@ -21,7 +21,7 @@ from review.filters import AuditEventFilter, TaskFilter, filter_errors, task_sor
 from review.models import OpinionPhrase
 from review.permissions import Action, access_task_by_id, actions_for
 from review.rounds import changes_for_round
-from review.timeline import declaration_timeline, person_name
+from review.timeline import declaration_timeline
 from web.views.declarations import referring_page, refused, service_errors
 
 PAGE_SIZE = 50
@@ -238,8 +238,7 @@ def task_detail(request, pk):
         {
             "task": task,
             "declaration": declaration,
-            "stage_label": _label(Stage, task.stage),
-            "owner_name": person_name(task.owner),
+            "review_round": task.process.coerced.round,
             "form": printed_form(declaration),
             "is_open": task.is_open,
             "actions": actions,
@@ -259,10 +258,6 @@ def task_detail(request, pk):
             "overdue": task.is_open and task.due_at and task.due_at < timezone.now(),
         },
     )
-
-
-def _label(choices, code: str) -> str:
-    return str(choices(code).label) if code in choices.values else ""
 
 
 @login_required
