@@ -324,6 +324,7 @@ def audit_log(request):
             ),
             "query": query.urlencode(),
             "filters": get,
+            "filters_applied": any(query.values()),
             "checkpoint": AuditCheckpoint.objects.order_by("-pk").first(),
         },
     )
