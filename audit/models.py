@@ -44,12 +44,15 @@ class AuditResult(models.TextChoices):
     REFUSED = "refused", _("被拒绝")
 
 
-_writer: ContextVar["AuditEvent | None"] = ContextVar("audit_writer", default=None)
+_writer: ContextVar["AuditEvent | list[AuditEvent] | None"] = ContextVar(
+    "audit_writer", default=None
+)
 
 
 @contextmanager
-def writing(event: "AuditEvent") -> Iterator[None]:
-    """Let this one event be saved (by audit.log.record_event, the log's only writer)."""
+def writing(event: "AuditEvent | list[AuditEvent]") -> Iterator[None]:
+    """Let this one event be saved, or these events be inserted together (by audit.log's
+    record_event and record_events, the log's only writers)."""
     token = _writer.set(event)
     try:
         yield
@@ -58,8 +61,12 @@ def writing(event: "AuditEvent") -> Iterator[None]:
 
 
 class AuditEventQuerySet(models.QuerySet):
-    def bulk_create(self, *args, **kwargs):
-        raise TypeError("Audit events are written one at a time by audit.log.record_event.")
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        allowed = _writer.get()
+        if not isinstance(allowed, list) or [id(o) for o in objs] != [id(o) for o in allowed]:
+            raise TypeError("Audit events are written only by audit.log.record_event(s).")
+        return super().bulk_create(objs, *args, **kwargs)
 
     def update(self, **kwargs):
         raise TypeError("Audit events are append-only.")
@@ -270,3 +277,24 @@ class SignedCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint {self.size} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class VerificationRun(models.Model):
+    """One run of the log's verification: when, started by what, what it found, how long."""
+
+    at = models.DateTimeField(_("核验时间"), db_index=True)
+    trigger = models.CharField(_("发起方式"), max_length=100)
+    ok = models.BooleanField(_("结果是否通过"))
+    result = models.TextField(_("结果"))
+    events = models.PositiveBigIntegerField(_("核验事件数"))
+    tree_size = models.PositiveBigIntegerField(_("树大小"), default=0)
+    since = models.PositiveBigIntegerField(_("起始检查点"), null=True, blank=True)
+    seconds = models.FloatField(_("耗时（秒）"))
+
+    class Meta:
+        verbose_name = _("审计核验记录")
+        verbose_name_plural = _("审计核验记录")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {'通过' if self.ok else '未通过'}"

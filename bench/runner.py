@@ -2,20 +2,23 @@
 and the figures printed as one table (several sizes side by side, with their growth)."""
 
 import json
+import math
 import os
 import platform
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from celery import current_app
+import psycopg
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import OperationalError, connection
+from psycopg import sql
 
 from bench import measure
 from bench.generate import SIZES, generate
 from demo.data import load_demo
+from notifications.delivery import BrokerPause
 
 MARK = "perf-approvals benchmark data"
 
@@ -25,6 +28,19 @@ class NotABenchDatabase(Exception):
 
 
 # --- The scratch database ----------------------------------------------------------------------
+
+
+def ensure_database() -> None:
+    """Create the scratch database if it does not exist yet (connecting to `postgres`)."""
+    try:
+        connection.ensure_connection()
+    except OperationalError as error:
+        if "does not exist" not in str(error):
+            raise
+        params = connection.get_connection_params()
+        admin = {k: params[k] for k in ("host", "port", "user", "password") if params.get(k)}
+        with psycopg.connect(dbname="postgres", autocommit=True, **admin) as server:
+            server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(params["dbname"])))
 
 
 def _database_comment() -> str:
@@ -68,9 +84,11 @@ def reset_database(log: Callable[[str], None]) -> None:
 
 
 def hand_over_to_broker() -> None:
-    """E-mails go to the broker after commit, as in production, rather than being sent inside
-    the measured request (the default without a broker runs Celery tasks in-process)."""
-    current_app.conf.task_always_eager = False
+    """Without a broker (CELERY_BROKER_URL unset) Celery tasks run inside the request, so every
+    approval would also send its e-mails: the benchmark then leaves them pending for the delivery
+    sweep, as while a broker is down. With a broker, e-mails are handed over as in production."""
+    if not settings.CELERY_BROKER_CONFIGURED:
+        BrokerPause.until = math.inf
 
 
 # --- A run -------------------------------------------------------------------------------------

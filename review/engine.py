@@ -5,6 +5,7 @@ from django.utils import timezone
 from viewflow.workflow.status import PROCESS, STATUS
 
 from declarations.models import Declaration
+from organisations.memo import remember
 from review.flows import ReviewFlow
 from review.lifecycle import DeclarationLifecycle
 from review.models import OPEN_STATUSES, ReviewProcess, ReviewTask, TaskState
@@ -63,14 +64,12 @@ def reassign(task: ReviewTask, user) -> None:
         _save_status(activation.task)
 
 
-def complete(task: ReviewTask, *, actor, decision: str) -> None:
+def complete(task: ReviewTask, *, process: ReviewProcess, actor, decision: str) -> None:
     """Record the decision on the process and complete the task; the flow routes on it."""
-    process = task.process.coerced
-    process.decision = decision
+    process.decision = decision  # saved first: the flow's switch reads it from the database
     process.save(update_fields=["decision"])
-    task.outcome = decision
-    task.save(update_fields=["outcome"])
     with task.activation() as activation:
+        activation.task.outcome = decision  # saved with the task when it completes
         if activation.task.status == STATUS.NEW:
             activation.assign(actor)
             activation.task.assigned = timezone.now()
@@ -95,12 +94,16 @@ def cancel(process: ReviewProcess, *, outcome: str = "withdrawn") -> None:
 def sync_declaration(declaration: Declaration, process: ReviewProcess) -> ReviewTask | None:
     """Move the declaration's status and stage to where its process now stands: the one place
     they change (review.lifecycle says which moves are allowed). Returns the open task."""
-    process.refresh_from_db()
     lifecycle = DeclarationLifecycle(declaration)
     task = open_task(process)
     if task is not None:
         lifecycle.enter_stage(task.stage)
-    elif process.status == PROCESS.CANCELED:
+        task.declaration = declaration
+        remember(("task", task.pk), task)  # the notices about it read it next
+        declaration.save(update_fields=["status", "stage", "reached_stage", "updated_at"])
+        return task
+    process.refresh_from_db()  # the flow has moved it on: canceled, or ended with a decision
+    if process.status == PROCESS.CANCELED:
         lifecycle.withdraw()
     else:
         lifecycle.conclude(process.decision)

@@ -60,6 +60,11 @@ class ReviewProcess(Process):
     decision: models.CharField[str, str] = models.CharField(
         _("最近决定"), max_length=16, choices=Decision.choices, blank=True
     )
+    # What was submitted for this round (declarations.content.canonical_content), so that the
+    # next round can show what changed. Empty for rounds submitted before it was kept.
+    submitted_content: models.JSONField = models.JSONField(
+        _("提交时的内容"), null=True, blank=True, editable=False
+    )
 
     objects = ReviewProcessQuerySet.as_manager()
     if TYPE_CHECKING:
@@ -75,6 +80,14 @@ class ReviewProcess(Process):
                 fields=["declaration", "round"], name="review_process_one_per_round"
             )
         ]
+
+
+# Each deadline level: its name, the time it is due, the flag saying it fired.
+SWEEP_LEVELS = (
+    ("remind", "remind_at", "reminded_at"),
+    ("overdue", "due_at", "overdue_at"),
+    ("escalate", "escalate_at", "escalated_at"),
+)
 
 
 def overdue_condition(now=None) -> models.Q:
@@ -148,10 +161,10 @@ class ReviewTask(Task):
         _("办理期限"), null=True, blank=True, db_index=True
     )
     remind_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
-        _("提醒时间"), null=True, blank=True, db_index=True
+        _("提醒时间"), null=True, blank=True
     )
     escalate_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
-        _("升级时间"), null=True, blank=True, db_index=True
+        _("升级时间"), null=True, blank=True
     )
     outcome: models.CharField[str, str] = models.CharField(_("办理结果"), max_length=16, blank=True)
     # Each deadline level fires once: the sweep that sets one of these is the one that notifies.
@@ -244,6 +257,16 @@ class ReviewTask(Task):
                 fields=["holder", "-finished_at", "-task_ptr"],
                 condition=models.Q(open=False),
                 name="review_task_done_holder",
+            ),
+            # The deadline sweep's levels (notifications.sweeps): only open tasks whose level
+            # has not fired, so its query never walks through finished or notified tasks.
+            *(
+                models.Index(
+                    fields=[when],
+                    condition=models.Q(outcome="", **{f"{flag}__isnull": True}),
+                    name=f"review_task_{level}_due",
+                )
+                for level, when, flag in SWEEP_LEVELS
             ),
         ]
 
@@ -348,3 +371,32 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+# --- A reviewer's own opinion phrases ------------------------------------------------------------
+
+
+class OpinionPhrase(models.Model):
+    """An opinion a reviewer saved to pick again (常用意见); each person sees only their own."""
+
+    MAX_LENGTH = 500
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="opinion_phrases",
+        verbose_name=_("用户"),
+    )
+    text = models.CharField(_("意见"), max_length=MAX_LENGTH)
+    created_at = models.DateTimeField(_("保存时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("常用意见")
+        verbose_name_plural = _("常用意见")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "text"], name="opinion_phrase_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:40]

@@ -27,11 +27,12 @@ from audit.log import record_refusal
 from audit.models import AuditAction
 from declarations.models import EDITABLE_STATUSES, Declaration, DeclarationStatus
 from declarations.stages import REVIEWER_ROLES, Stage, previous_stage, stage_index
+from organisations.memo import remember
 from organisations.models import JURISDICTION_ROLES, Membership, Organisation, Role
 from organisations.names import display_name
 from organisations.selectors import active_memberships, members_with_role
 from review.errors import AlreadyHandled
-from review.models import ReviewProcess, ReviewTask
+from review.models import OpinionPhrase, ReviewProcess, ReviewTask
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -187,6 +188,11 @@ def visible_jurisdictions(user) -> set[int] | None:
 def is_overseer(user) -> bool:
     """Auditors and administrators read the audit log and every task of their jurisdictions."""
     return any(m.role in JURISDICTION_ROLES for m in _memberships(user))
+
+
+def is_auditor(user) -> bool:
+    """Auditors fetch a declaration's audit proof bundle (see `_audit_proof_ruling`)."""
+    return any(m.role == Role.AUDITOR for m in _memberships(user))
 
 
 def _jurisdiction_filter(jurisdictions: set[int] | None, field: str) -> Q:
@@ -629,7 +635,11 @@ def bound_lock_wait() -> None:
 def lock_declaration(declaration_id: int) -> Declaration:
     """Lock the declaration row; every change to it or its tasks happens under this lock."""
     bound_lock_wait()
-    return Declaration.objects.select_for_update(of=("self",)).with_related().get(pk=declaration_id)
+    declaration = (
+        Declaration.objects.select_for_update(of=("self",)).with_related().get(pk=declaration_id)
+    )
+    # The flow's nodes read the declaration again (review.nodes): they get this row, locked.
+    return remember(("declaration", declaration.pk), declaration)
 
 
 def _not_found(user, action: str, kind: str, object_id) -> NotFound:
@@ -677,3 +687,20 @@ def access_task_by_id(
         task.declaration = lock_declaration(task.declaration_id)
         task.refresh_from_db(fields=["status", "owner", "assigned", "finished"])
     return task, require(user, action, task)
+
+
+# --- Opinion phrases -----------------------------------------------------------------------------
+
+
+def phrase_scope(user) -> Q:
+    """The opinion phrases a person may pick and delete: their own, nobody else's."""
+    return Q(user_id=user.pk) if user is not None and user.is_authenticated else NOTHING
+
+
+def access_phrase_by_id(user, phrase_id, *, lock: bool = False) -> OpinionPhrase:
+    """One of the user's own phrases; another person's is as missing as one never saved."""
+    phrases = OpinionPhrase.objects.filter(phrase_scope(user), pk=phrase_id)
+    phrase = (phrases.select_for_update() if lock else phrases).first()
+    if phrase is None:
+        raise NotFound("常用意见不存在。")
+    return phrase

@@ -15,4 +15,6 @@ urlpatterns = [
         name="task_action",
     ),
     path("audit/", views.audit_log, name="audit_log"),
+    path("phrases/", views.phrase_save, name="phrase_save"),
+    path("phrases/<id:pk>/delete/", views.phrase_delete, name="phrase_delete"),
 ]

@@ -5,8 +5,9 @@ included."""
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from audit.log import verify_audit, write_checkpoint
+from audit.log import write_checkpoint
 from audit.models import AuditCheckpoint, AuditEvent
+from audit.verification import verify_audit
 from tests.audit.helpers import CHECKPOINTS, EVENTS, chain_events
 
 

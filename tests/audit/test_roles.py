@@ -7,9 +7,10 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from audit.checkpoints import seal_checkpoint
-from audit.log import record_event, verify_audit
+from audit.log import record_event
 from audit.models import AuditAction, AuditEvent
 from audit.roles import APPEND_ONLY_MODELS
+from audit.verification import verify_audit
 from tests.review.helpers import user
 
 

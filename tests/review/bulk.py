@@ -16,13 +16,16 @@ CHILD_FIELDS = [
 
 
 def copy_declarations(declaration: Declaration, n: int, *, prefix: str) -> list[Declaration]:
+    original = Declaration.objects.get(pk=declaration.pk)
     copies = []
     for i in range(n):
-        copy = Declaration.objects.get(pk=declaration.pk)
+        copy = Declaration(
+            **{f.attname: getattr(original, f.attname) for f in Declaration._meta.concrete_fields}
+        )
         copy.pk = None
         copy.name = f"{prefix} {i:05d}"
         copies.append(copy)
-    return Declaration.objects.bulk_create(copies)
+    return Declaration.objects.bulk_create(copies, batch_size=1000)
 
 
 def copy_task(task: ReviewTask, n: int, *, prefix: str = "批量申报表") -> list[int]:
@@ -30,7 +33,8 @@ def copy_task(task: ReviewTask, n: int, *, prefix: str = "批量申报表") -> l
     declaration; returns their ids."""
     declarations = copy_declarations(task.declaration, n, prefix=prefix)
     parents = Task.objects.bulk_create(
-        [Task(**{name: getattr(task, name) for name in PARENT_FIELDS}) for _ in declarations]
+        [Task(**{name: getattr(task, name) for name in PARENT_FIELDS}) for _ in declarations],
+        batch_size=1000,
     )
     for i, (parent, declaration) in enumerate(zip(parents, declarations, strict=True)):
         child = ReviewTask(task_ptr_id=parent.pk, **{n: getattr(task, n) for n in CHILD_FIELDS})

@@ -30,6 +30,8 @@ from review.errors import ServiceError, StaleDeclaration, SubmitRejected
 from review.filters import DeclarationFilter, filter_errors
 from review.models import ReviewProcess
 from review.permissions import Action, NotAllowed, access_declaration_by_id, actions_for
+from review.rounds import changes_since_last_round
+from review.timeline import declaration_timeline, latest_return
 from web.forms import AttachmentForm, EditForms, NewDeclarationForm
 
 PAGE_SIZE = 50
@@ -188,7 +190,9 @@ def declaration_detail(request, pk):
             "form": printed_form(declaration),
             "attachments": declaration.attachments.all(),
             "attachment_form": AttachmentForm(),
-            "history": selectors.declaration_history(request.user, declaration)[:20],
+            "timeline": declaration_timeline(request.user, declaration),
+            "returned": _return_opinion(declaration),
+            "changes": changes_since_last_round(declaration),
             "actions": actions,
             "can_edit": Action.EDIT in actions,
             "can_copy": Action.COPY in actions,
@@ -200,12 +204,21 @@ def declaration_detail(request, pk):
     )
 
 
+def _return_opinion(declaration):
+    """The latest return opinion, for as long as the declaration is back with its preparer."""
+    if declaration.status != DeclarationStatus.RETURNED:
+        return None
+    return latest_return(declaration)
+
+
 def _edit_page(request, declaration, forms, *, status=200, checked=False):
     return render(
         request,
         "approvals/declaration_edit.html",
         {
             "declaration": declaration,
+            "returned": _return_opinion(declaration),
+            "changes": changes_since_last_round(declaration),
             "forms": forms,
             "checked": checked,
             "attachments": declaration.attachments.all(),

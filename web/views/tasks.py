@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from audit.models import AuditAction, AuditCheckpoint, AuditResult
+from audit.models import AuditAction, AuditResult
+from audit.proofs import newest_checkpoint
 from declarations.ids import parse_id
 from declarations.layout import printed_form
 from declarations.models import DeclarationStatus
@@ -16,8 +17,11 @@ from declarations.stages import REVIEW_STAGES, Stage
 from organisations.models import Organisation, OrganisationKind
 from review import permissions, selectors, services
 from review.filters import AuditEventFilter, TaskFilter, filter_errors, task_sort
+from review.models import OpinionPhrase
 from review.permissions import Action, access_task_by_id, actions_for
-from web.views.declarations import refused, service_errors
+from review.rounds import changes_for_round
+from review.timeline import declaration_timeline, person_name
+from web.views.declarations import referring_page, refused, service_errors
 
 PAGE_SIZE = 50
 VIEW_TITLES = {
@@ -72,7 +76,7 @@ def task_list(request):
     sort_value = request.GET.get("sort", "-finished" if done else "due")
     sort_field, descending = task_sort(sort_value, default="-finished" if done else "due")
     page = selectors.keyset_page(
-        filters.qs,
+        selectors.inbox_rows(filters.qs),
         sort=sort_field,
         descending=descending,
         cursor=request.GET.get("cursor", ""),
@@ -224,26 +228,58 @@ def task_detail(request, pk):
     declaration = task.declaration
     actions = actions_for(request.user, task)
     can_move = Action.HAND_OVER in actions or Action.REASSIGN in actions
+    can_view_declaration = Action.VIEW in actions_for(request.user, declaration)
+    can_claim = Action.CLAIM in actions and task.owner_id is None
+    can_decide = Action.APPROVE in actions
     return render(
         request,
         "workflow/task_detail.html",
         {
             "task": task,
             "declaration": declaration,
+            "stage_label": _label(Stage, task.stage),
+            "owner_name": person_name(task.owner),
             "form": printed_form(declaration),
             "is_open": task.is_open,
             "actions": actions,
-            "can_decide": Action.APPROVE in actions,
+            "can_decide": can_decide,
             "can_return_previous": permissions.RETURN_PREVIOUS in actions,
-            "can_claim": Action.CLAIM in actions and task.owner_id is None,
+            "can_claim": can_claim,
             "can_release": Action.RELEASE in actions,
             "can_hand_over": Action.HAND_OVER in actions,
             "can_reassign": Action.REASSIGN in actions,
+            "bar_actions": can_claim or can_decide or Action.RELEASE in actions,
             "colleagues": permissions.colleagues_for(task) if can_move else [],
-            "history": selectors.declaration_history(request.user, declaration),
+            "can_view_declaration": can_view_declaration,
+            "attachments": declaration.attachments.all() if can_view_declaration else [],
+            "timeline": declaration_timeline(request.user, declaration),
+            "changes": changes_for_round(declaration, task.process.coerced.round),
+            "phrases": OpinionPhrase.objects.filter(permissions.phrase_scope(request.user)),
             "overdue": task.is_open and task.due_at and task.due_at < timezone.now(),
         },
     )
+
+
+def _label(choices, code: str) -> str:
+    return str(choices(code).label) if code in choices.values else ""
+
+
+@login_required
+@require_POST
+@service_errors
+def phrase_save(request):
+    services.opinion_phrase_save(actor=request.user, text=request.POST.get("text", ""))
+    messages.success(request, "已保存为常用意见。")
+    return redirect(referring_page(request) or "workflow:task_list")
+
+
+@login_required
+@require_POST
+@service_errors
+def phrase_delete(request, pk):
+    services.opinion_phrase_delete(actor=request.user, phrase_id=pk)
+    messages.success(request, "已删除常用意见。")
+    return redirect(referring_page(request) or "workflow:task_list")
 
 
 @login_required
@@ -325,6 +361,7 @@ def audit_log(request):
             "query": query.urlencode(),
             "filters": get,
             "filters_applied": any(query.values()),
-            "checkpoint": AuditCheckpoint.objects.order_by("-pk").first(),
+            "checkpoint": newest_checkpoint(),
+            "proof_links": permissions.is_auditor(request.user),
         },
     )

@@ -44,6 +44,7 @@ class Command(BaseCommand):
                 "DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench make bench SIZE=medium"
             )
         sizes = self._sizes(options)
+        runner.ensure_database()
         try:
             runner.check_database(force=options["force"])
         except runner.NotABenchDatabase as refused:
