@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from audit.models import AuditAction, AuditResult
+from audit.models import AuditAction, AuditResult, VerificationRun
 from audit.proofs import newest_checkpoint
 from declarations.ids import parse_id
 from declarations.layout import printed_form
@@ -362,6 +362,7 @@ def audit_log(request):
             "filters": get,
             "filters_applied": any(query.values()),
             "checkpoint": newest_checkpoint(),
+            "verification": VerificationRun.objects.order_by("-at", "-pk").first(),
             "proof_links": permissions.is_auditor(request.user),
         },
     )
