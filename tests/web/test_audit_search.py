@@ -2,11 +2,15 @@
 declaration status, person (name or login), action and dates. A value that cannot be read is
 shown as a Chinese error with nothing listed, never silently dropped."""
 
+import io
 import re
+from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
 
-from audit.models import AuditEvent
+from audit.models import AuditEvent, VerificationRun
 from declarations.models import Stage
 from tests.review.helpers import EZ_PROJECT, NY_GRID, NY_MOVE, advance_to, page_text, seed
 
@@ -130,3 +134,32 @@ def test_a_bad_declaration_filter_shows_a_chinese_error_and_lists_nothing(web, d
     text = page_text(response)
     assert re.search(r'<ul class="errorlist card" role="alert">\s*<li>[^<]*[\u4e00-\u9fff]', text)
     assert declarations_listed(web("auditor"), **params) == set()
+
+
+def verification_line(client) -> str:
+    text = page_text(client.get("/audit/"))
+    found = re.search(r'<p id="verification">(.*?)</p>', text, re.S)
+    assert found, "the audit page shows no verification line"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1)))
+
+
+@pytest.mark.django_db
+def test_the_audit_page_shows_the_last_verification(web, busy):
+    client = web("ny_auditor")
+    assert "尚未运行完整性核验" in verification_line(client)
+    call_command("verify_audit", stdout=io.StringIO())
+    line = verification_line(client)
+    assert "通过" in line
+    assert "未通过" not in line
+    assert f"核验 {AuditEvent.objects.count()} 个事件" in line
+    VerificationRun.objects.create(
+        at=timezone.now() + timedelta(minutes=1),
+        trigger="test",
+        ok=False,
+        result="未通过：链 declaration-1 第 3 个事件的哈希不符",
+        events=3,
+        seconds=0.1,
+    )
+    line = verification_line(client)
+    assert "未通过" in line
+    assert "declaration-1" not in line  # a failure's details may name another jurisdiction's

@@ -48,6 +48,7 @@ class Journey:
         self.size = size
         self.step = 0
         self.server_errors: list[str] = []
+        self.menu_seen = False
         page.on(
             "response",
             lambda r: self.server_errors.append(f"{r.status} {r.url}") if r.status >= 500 else None,
@@ -87,6 +88,9 @@ class Journey:
             assert summary.is_visible()
             assert not target.is_visible(), "the menu should be folded on a phone"
             summary.click()
+            if not self.menu_seen:
+                self.menu_seen = True
+                self.shot("menu-open")
         else:
             assert not summary.is_visible()
         target.click()
@@ -175,6 +179,21 @@ class Journey:
         self.decide("退回修改", RETURN_OPINION)
         assert "已退回修改" in self.page.inner_text("body")
         self.shot(f"{who}-returned")
+
+    def audit(self, declaration_name: str) -> None:
+        """The auditor finds the declaration by part of its name, then reads its history."""
+        self.menu("审计日志")
+        if self.phone:
+            self.page.get_by_text("筛选与搜索").click()
+        self.page.fill("input[name=declaration]", declaration_name[:4])
+        self.page.get_by_role("button", name="筛选").click()
+        self.page.wait_for_load_state()
+        self.shot("auditor-search")
+        assert "导出 Excel" in self.page.inner_text("body")
+        self.page.get_by_role("link", name=declaration_name).first.click()
+        self.page.wait_for_load_state()
+        self.shot("auditor-history")
+        assert "退回修改" in self.page.inner_text("body")
 
     def notifications(self, who: str) -> None:
         self.menu("通知")
@@ -267,3 +286,7 @@ def run_the_journey(journey: Journey, declaration: Declaration, other: Declarati
     journey.open_declaration(declaration.pk)
     assert "已通过" in journey.page.inner_text("body")
     journey.shot("preparer-approved")
+    journey.log_out()
+
+    journey.log_in("ny_auditor")
+    journey.audit(name)

@@ -356,6 +356,7 @@ def audit_log(request):
             ),
             "query": query.urlencode(),
             "filters": get,
+            "filters_applied": any(query.values()),
             "checkpoint": newest_checkpoint(),
             "verification": latest_verification(),
             "proof_links": permissions.is_auditor(request.user),
