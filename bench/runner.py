@@ -91,6 +91,10 @@ def hand_over_to_broker() -> None:
         BrokerPause.until = math.inf
 
 
+# What a finished run holds besides its data counts.
+MEASURED = ("inbox", "declaration_page", "approvals", "verify_audit", "sweep")
+
+
 # --- A run -------------------------------------------------------------------------------------
 
 
@@ -107,8 +111,16 @@ def machine() -> dict:
     }
 
 
-def run(size: str, *, seed: int, reset: bool, log: Callable[[str], None]) -> dict:
-    """Generate the data set of `size` and take every measurement on it."""
+def run(
+    size: str,
+    *,
+    seed: int,
+    reset: bool,
+    log: Callable[[str], None],
+    save: Callable[[dict], object] = lambda result: None,
+) -> dict:
+    """Generate the data set of `size` and take every measurement on it; `save` gets the result
+    so far after each step, so a long run that is stopped keeps what it measured."""
     spec = SIZES[size]
     hand_over_to_broker()
     if reset:
@@ -138,6 +150,7 @@ def run(size: str, *, seed: int, reset: bool, log: Callable[[str], None]) -> dic
     for name, step in steps:
         log(f"measuring {name} …")
         result[name] = step()
+        save(result)
     return result
 
 
@@ -246,8 +259,13 @@ def results_path() -> Path:
     return Path(settings.BASE_DIR) / "bench" / "results.json"
 
 
+def _complete(result: dict) -> bool:
+    return all(key in result for key in MEASURED)
+
+
 def write_results(results: list[dict], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    document = {"runs": results, "growth": growth(results) if len(results) > 1 else {}}
+    complete = [result for result in results if _complete(result)]
+    document = {"runs": results, "growth": growth(complete) if len(complete) > 1 else {}}
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
     return path

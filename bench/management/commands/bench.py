@@ -53,7 +53,8 @@ class Command(BaseCommand):
                 f"确需如此请加 --force。 The database {refused} holds data the benchmark did not "
                 "make and would be emptied: refused (add --force to run anyway)."
             ) from refused
-        results = []
+        path = Path(options["output"]) if options["output"] else runner.results_path()
+        results: list[dict] = []
         for size in sizes:
             results.append(
                 runner.run(
@@ -61,10 +62,10 @@ class Command(BaseCommand):
                     seed=options["seed"],
                     reset=not options["no_reset"],
                     log=self.stdout.write,
+                    save=lambda partial: runner.write_results([*results, partial], path),
                 )
             )
         self.stdout.write(runner.table(results))
-        path = Path(options["output"]) if options["output"] else runner.results_path()
         runner.write_results(results, path)
         self.stdout.write(self.style.SUCCESS(f"results written to {path}"))
 
