@@ -1,7 +1,52 @@
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.response import Response
 
 
 class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class _Cursor(CursorPagination):
+    page_size = Pagination.page_size
+    page_size_query_param = Pagination.page_size_query_param
+    max_page_size = Pagination.max_page_size
+
+
+class KeysetPagination(Pagination):
+    """The same envelope (count, next, previous, results). `?page=N` still answers page N; the
+    first page's `next` and every later link are cursors (`?cursor=...`): keyset pages that
+    read as few rows at depth 2,000 as on the first page, and never skip or repeat a row that
+    moved meanwhile. `ordering` is the view's sort order, ending with a unique field."""
+
+    def __init__(self, ordering: tuple[str, ...]):
+        self.cursor = _Cursor()
+        self.cursor.ordering = ordering
+        self.by_cursor = False
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.by_cursor = self.page_query_param not in request.query_params
+        if not self.by_cursor:
+            return super().paginate_queryset(queryset, request, view)
+        self.request = request
+        self.total = queryset.count()
+        return self.cursor.paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):
+        if not self.by_cursor:
+            return super().get_paginated_response(data)
+        return Response(
+            {
+                "count": self.total,
+                "next": self.cursor.get_next_link(),
+                "previous": self.cursor.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_schema_operation_parameters(self, view):
+        return (
+            super().get_schema_operation_parameters(view)
+            + self.cursor.get_schema_operation_parameters(view)[:1]
+        )
