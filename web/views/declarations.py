@@ -5,6 +5,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -86,13 +87,27 @@ def home(request):
 # --- Lists -------------------------------------------------------------------------------------
 
 
+FILTER_CHOICES_SECONDS = 60
+
+
+def _filter_choices(user, visible) -> tuple[list[int], list[dict]]:
+    """The years and units the list's filters offer: read over every visible declaration, so
+    kept for a minute per user rather than read again on each page."""
+
+    def read() -> tuple[list[int], list[dict]]:
+        years = visible.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
+        units = Organisation.objects.filter(pk__in=visible.values("reporting_unit"))
+        return list(years), list(units.order_by("name").values("pk", "name"))
+
+    return cache.get_or_set(f"declaration-list-choices:{user.pk}", read, FILTER_CHOICES_SECONDS)
+
+
 @login_required
 def declaration_list(request):
     visible = selectors.declarations_visible_to(request.user)
     filters = DeclarationFilter(request.GET, queryset=visible)
     page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    years = visible.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
-    units = Organisation.objects.filter(pk__in=visible.values("reporting_unit")).order_by("name")
+    years, units = _filter_choices(request.user, visible)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

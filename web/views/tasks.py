@@ -1,8 +1,11 @@
 """The reviewer's inbox and task page, and the auditor's log."""
 
+from datetime import UTC, datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -123,20 +126,45 @@ def task_action(request, pk, action):
     return refused(request, "未知操作。", status=404)
 
 
+AUDIT_PAGE = 100
+
+
+def _cursor_of(event) -> str:
+    return f"{event.at.astimezone(UTC).isoformat()}_{event.pk}"
+
+
+def _older_than(events, cursor: str):
+    """Keyset paging (no count of the whole log, no OFFSET): the events after the last one
+    shown, in the page's order, newest first. A mangled cursor starts from the newest."""
+    stamp, _, pk = cursor.rpartition("_")
+    try:
+        at, after = datetime.fromisoformat(stamp), int(pk)
+    except ValueError:
+        return events
+    if at.tzinfo is None:
+        return events
+    return events.filter(Q(at__lt=at) | Q(at=at, pk__lt=after))
+
+
 @login_required
 @service_errors
 def audit_log(request):
     permissions.require_overseer(request.user)
     get = request.GET
     events = selectors.audit_events_for(request.user).order_by("-at", "-pk")
-    page = Paginator(AuditEventFilter(get, queryset=events).qs, 100).get_page(get.get("page"))
+    events = AuditEventFilter(get, queryset=events).qs
+    cursor = get.get("before", "")
+    rows = list(_older_than(events, cursor)[: AUDIT_PAGE + 1])
     query = get.copy()
+    query.pop("before", None)
     query.pop("page", None)
     return render(
         request,
         "workflow/audit_log.html",
         {
-            "page": page,
+            "page": {"object_list": rows[:AUDIT_PAGE]},
+            "newest": bool(cursor),
+            "older": _cursor_of(rows[AUDIT_PAGE - 1]) if len(rows) > AUDIT_PAGE else "",
             "actions": AuditAction.choices,
             "results": AuditResult.choices,
             "query": query.urlencode(),
