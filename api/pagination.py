@@ -1,5 +1,10 @@
+import hashlib
+
+from django.core.cache import cache
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
+
+COUNT_SECONDS = 60
 
 
 class Pagination(PageNumberPagination):
@@ -30,8 +35,23 @@ class KeysetPagination(Pagination):
         if not self.by_cursor:
             return super().paginate_queryset(queryset, request, view)
         self.request = request
-        self.total = queryset.count()
+        self.total = self._count(queryset, request)
         return self.cursor.paginate_queryset(queryset, request, view)
+
+    def _count(self, queryset, request) -> int:
+        """The count of the whole list: read on the first page, and for the cursor pages after
+        it taken from there (for a minute) rather than read again (it scans everything the
+        filter matches)."""
+        filters = request.query_params.copy()
+        for name in (self.cursor.cursor_query_param, self.page_size_query_param):
+            filters.pop(name, None)
+        key = f"api-count:{request.path}:{request.user.pk}:{filters.urlencode()}"
+        key = f"api-count:{hashlib.sha256(key.encode()).hexdigest()}"
+        if self.cursor.cursor_query_param in request.query_params:
+            return cache.get_or_set(key, queryset.count, COUNT_SECONDS)
+        total = queryset.count()
+        cache.set(key, total, COUNT_SECONDS)
+        return total
 
     def get_paginated_response(self, data):
         if not self.by_cursor:
