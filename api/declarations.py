@@ -1,4 +1,5 @@
-"""Declarations: list, read, create, edit, submit, withdraw, urge, history and export."""
+"""Declarations: list, read, create, edit, submit, withdraw, urge, history, audit proof and
+export."""
 
 from drf_spectacular.utils import (
     extend_schema,
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 from api import serializers as s
 from api.common import ID_LOOKUP, XLSX_RESPONSE
 from api.pagination import KeysetPagination, Pagination
+from audit.proofs import proof_bundle
 from declarations import exports
 from declarations.models import Declaration
 from review import drafts, permissions, selectors, services
@@ -133,6 +135,15 @@ class DeclarationViewSet(
         events = selectors.declaration_history(request.user, declaration).select_related("actor")
         page = self.paginate_queryset(events)
         return self.get_paginated_response(s.AuditEventSerializer(page, many=True).data)
+
+    @extend_schema(responses={200: s.AuditProofSerializer}, filters=False)
+    @action(detail=True, methods=["get"], url_path="audit-proof", filterset_class=None)
+    def audit_proof(self, request, pk=None):
+        """The declaration's audit proof bundle: its events with their inclusion proofs against
+        the newest signed checkpoint. `python tools/verify_audit_bundle.py BUNDLE --public-key
+        KEY.pem` checks it offline; events newer than the checkpoint are counted in `pending`."""
+        declaration = self.get_object(Action.AUDIT_PROOF)
+        return Response(proof_bundle(selectors.declaration_history(request.user, declaration)))
 
     @extend_schema(responses={(200, exports.XLSX): XLSX_RESPONSE}, filters=False)
     def export(self, request, pk=None):

@@ -1,4 +1,4 @@
-"""The audit log: written by `record_event` alone, verified by `verify_audit`.
+"""The audit log: written by `record_event` alone, verified by audit.verification.
 
 Events are chained per declaration (or per shard for events without one), so writes to
 different declarations never wait for each other. Each event carries an HMAC over its content
@@ -10,13 +10,12 @@ import contextvars
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.models import AuditCheckpoint, AuditEvent, AuditResult, ChainHead, writing
@@ -147,6 +146,56 @@ def record_event(
         head.seq, head.hash = event.seq, event.hash
         head.save(update_fields=["seq", "hash", "updated_at"])
     return event
+
+
+# --- Bulk loading of generated chains ------------------------------------------------------------
+
+# The columns a loaded event fills; id comes from the table's sequence, in the order written.
+_LOADED_COLUMNS = [*HASHED_FIELDS, "hash", "at", "jurisdiction_id"]
+
+
+def _chain_rows(chain: str, events: Iterable[dict]) -> tuple[list[tuple], ChainHead]:
+    rows, seq, prev_hash = [], 0, GENESIS
+    for fields in events:
+        seq += 1
+        event = AuditEvent(chain=chain, seq=seq, prev_hash=prev_hash, **fields)
+        event.hash = event_hash(event)
+        rows.append(
+            tuple(
+                json.dumps(event.details, ensure_ascii=False) if name == "details" else value
+                for name, value in ((c, getattr(event, c)) for c in _LOADED_COLUMNS)
+            )
+        )
+        prev_hash = event.hash
+    return rows, ChainHead(chain=chain, seq=seq, hash=prev_hash)
+
+
+def load_chains(chains: Iterable[tuple[str, Iterable[dict]]]) -> int:
+    """Write whole new chains at once, each event hashed and linked exactly as record_event
+    does it: for generated data sets (the benchmark) only, on PostgreSQL (COPY).
+
+    Each event is a dict of AuditEvent fields without chain, seq, prev_hash and hash (`at`
+    included); the chains must not exist yet, and producing them must not query the database
+    (the connection is busy copying). Returns the number of events written."""
+    if connection.vendor != "postgresql":
+        raise NotImplementedError("load_chains needs PostgreSQL (COPY).")
+    now, written = timezone.now(), 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        raw = cursor.cursor
+        events_sql = f"COPY {AuditEvent._meta.db_table} ({', '.join(_LOADED_COLUMNS)}) FROM STDIN"
+        heads_sql = f"COPY {ChainHead._meta.db_table} (chain, seq, hash, updated_at) FROM STDIN"
+        heads: list[ChainHead] = []
+        with raw.copy(events_sql) as copy:
+            for chain, events in chains:
+                rows, head = _chain_rows(chain, events)
+                for row in rows:
+                    copy.write_row(row)
+                written += len(rows)
+                heads.append(head)
+        with raw.copy(heads_sql) as copy:
+            for head in heads:
+                copy.write_row((head.chain, head.seq, head.hash, now))
+    return written
 
 
 def record_events(entries: list[dict]) -> list[AuditEvent]:
@@ -285,95 +334,3 @@ def write_checkpoint() -> AuditCheckpoint:
     return AuditCheckpoint.objects.create(
         at=at, heads=heads, prev_hash=prev_hash, hash=_checkpoint_hash(at, heads, prev_hash)
     )
-
-
-# --- Verification ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing verification found wrong; `event_id` names the first bad event, if any."""
-
-    chain: str
-    message: str
-    event_id: int | None = None
-    seq: int | None = None
-
-    def __str__(self) -> str:
-        where = (
-            f"event #{self.event_id} ({self.chain} seq {self.seq})" if self.event_id else self.chain
-        )
-        return f"{where}: {self.message}"
-
-
-def _inserted_later(chain: str) -> set[int]:
-    """Ids of events written after an event that comes later in the chain.
-
-    A chain is appended under its head's lock, so its ids grow with its sequence; an event whose
-    id is larger than that of any later event was put in afterwards.
-    """
-    ids = list(AuditEvent.objects.filter(chain=chain).order_by("seq").values_list("pk", flat=True))
-    suspects, smallest_later = set(), None
-    for pk in reversed(ids):
-        if smallest_later is not None and pk > smallest_later:
-            suspects.add(pk)
-        smallest_later = pk if smallest_later is None else min(smallest_later, pk)
-    return suspects
-
-
-def _verify_chain(chain: str, head: ChainHead | None) -> Iterator[Problem]:
-    expected_seq, prev_hash, last_hash = 1, GENESIS, GENESIS
-    inserted = _inserted_later(chain)
-    events = AuditEvent.objects.filter(chain=chain).order_by("seq").iterator(chunk_size=2000)
-    for event in events:
-
-        def problem(message: str, event=event) -> Problem:
-            return Problem(chain, message, event.pk, event.seq)
-
-        if event.seq != expected_seq:
-            yield problem(f"sequence jumps from {expected_seq - 1} to {event.seq}: events deleted")
-        elif event.prev_hash != prev_hash:
-            yield problem("previous-hash link broken: an event before it was changed or removed")
-        if event_hash(event) != event.hash:
-            yield problem("content does not match its hash: the row was changed or forged")
-        if event.pk in inserted:
-            yield problem("written out of order: the row was inserted after later events")
-        expected_seq, prev_hash, last_hash = event.seq + 1, event.hash, event.hash
-    last_seq = expected_seq - 1
-    if head is None and last_seq:
-        yield Problem(chain, "chain has events but no head: the head was removed")
-    elif head is not None and (head.seq, head.hash or GENESIS) != (last_seq, last_hash):
-        yield Problem(
-            chain, f"head says seq {head.seq} but the chain ends at seq {last_seq}: events deleted"
-        )
-
-
-def _verify_checkpoints() -> Iterator[Problem]:
-    prev_hash = GENESIS
-    for checkpoint in AuditCheckpoint.objects.order_by("pk").iterator():
-        name = f"checkpoint:{checkpoint.pk}"
-        if checkpoint.prev_hash != prev_hash:
-            yield Problem(name, "checkpoint chain broken: a checkpoint was removed or changed")
-        if (
-            _checkpoint_hash(checkpoint.at, checkpoint.heads, checkpoint.prev_hash)
-            != checkpoint.hash
-        ):
-            yield Problem(name, "checkpoint content does not match its hash")
-        for chain, (seq, digest) in checkpoint.heads.items():
-            sealed = AuditEvent.objects.filter(chain=chain, seq=seq).values_list("hash", flat=True)
-            if list(sealed) != [digest]:
-                yield Problem(
-                    chain, f"{name} sealed seq {seq} with another hash: the chain was rewritten"
-                )
-        prev_hash = checkpoint.hash
-
-
-def verify_audit() -> list[Problem]:
-    """Every problem in the log, the first bad event first."""
-    heads = {head.chain: head for head in ChainHead.objects.all()}
-    chains = set(heads) | set(AuditEvent.objects.values_list("chain", flat=True).distinct())
-    problems: list[Problem] = []
-    for chain in sorted(chains):
-        problems.extend(_verify_chain(chain, heads.get(chain)))
-    problems.extend(_verify_checkpoints())
-    return sorted(problems, key=lambda p: (p.event_id is None, p.event_id or 0, p.chain))

@@ -36,6 +36,7 @@ class AuditAction(models.TextChoices):
     ROLE_REVOKE = "role_revoke", _("撤销角色")
     ROLE_CHANGE = "role_change", _("修改角色")
     SETTINGS = "settings", _("修改设置")
+    AUDIT_PROOF = "audit_proof", _("获取审计证明")
 
 
 class AuditResult(models.TextChoices):
@@ -193,3 +194,107 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint #{self.pk} {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- The Merkle log ---------------------------------------------------------------------------
+# Events are written without a global lock; the checkpointer gives them their positions as
+# leaves of an RFC 9162 Merkle tree, stores the perfect subtrees they complete and signs the
+# tree's root. Rows here are only ever inserted.
+
+
+class AuditLog(models.Model):
+    """The log's identity: one row, whose random id names its checkpoints and anchors."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    log_id = models.CharField(_("日志标识"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("创建时间"))
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_log_one_row")]
+
+    def __str__(self) -> str:
+        return self.log_id
+
+
+class AuditLeaf(models.Model):
+    """An event's place in the Merkle tree: its position (from 0) and its RFC 9162 leaf hash."""
+
+    position = models.BigIntegerField(_("叶序号"), primary_key=True)
+    event = models.OneToOneField(
+        AuditEvent,
+        on_delete=models.PROTECT,
+        related_name="leaf",
+        db_constraint=False,
+        verbose_name=_("审计事件"),
+    )
+    hash = models.BinaryField(_("叶哈希"), max_length=32)
+
+    class Meta:
+        verbose_name = _("审计叶")
+        verbose_name_plural = _("审计叶")
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"leaf {self.position} = event #{self.event_id}"
+
+
+class AuditNode(models.Model):
+    """A complete perfect subtree of the Merkle tree (level >= 1), kept so proofs read
+    O(log n) rows; it never changes once complete."""
+
+    level = models.PositiveSmallIntegerField(_("层"))
+    index = models.BigIntegerField(_("序号"))
+    hash = models.BinaryField(_("哈希"), max_length=32)
+
+    class Meta:
+        verbose_name = _("审计树节点")
+        verbose_name_plural = _("审计树节点")
+        constraints = [
+            models.UniqueConstraint(fields=["level", "index"], name="audit_node_unique_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"node {self.level}/{self.index}"
+
+
+class SignedCheckpoint(models.Model):
+    """The tree's size and root at one moment, signed with the log's Ed25519 key as a C2SP
+    signed note; the same note is appended to the anchor store outside the database."""
+
+    size = models.PositiveBigIntegerField(_("树大小"), unique=True)
+    root = models.CharField(_("根哈希"), max_length=64)
+    at = models.DateTimeField(_("签发时间"))
+    note = models.TextField(_("签名检查点"))
+    log_id = models.CharField(_("日志标识"), max_length=64)
+    verifier_key = models.CharField(_("验证公钥"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("签名检查点")
+        verbose_name_plural = _("签名检查点")
+        ordering = ["size"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.size} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class VerificationRun(models.Model):
+    """One run of the log's verification: when, started by what, what it found, how long."""
+
+    at = models.DateTimeField(_("核验时间"), db_index=True)
+    trigger = models.CharField(_("发起方式"), max_length=100)
+    ok = models.BooleanField(_("结果是否通过"))
+    result = models.TextField(_("结果"))
+    events = models.PositiveBigIntegerField(_("核验事件数"))
+    tree_size = models.PositiveBigIntegerField(_("树大小"), default=0)
+    since = models.PositiveBigIntegerField(_("起始检查点"), null=True, blank=True)
+    seconds = models.FloatField(_("耗时（秒）"))
+
+    class Meta:
+        verbose_name = _("审计核验记录")
+        verbose_name_plural = _("审计核验记录")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {'通过' if self.ok else '未通过'}"

@@ -1,9 +1,10 @@
 from celery import shared_task
 
-from audit.log import write_checkpoint
+from audit.checkpoints import seal_checkpoint
 
 
 @shared_task(name="workflow.audit_checkpoint")
 def audit_checkpoint() -> int:
-    """Seal all audit chain heads; returns the checkpoint's id."""
-    return write_checkpoint().pk
+    """Fold new audit events into the Merkle tree and sign the checkpoint; returns its size."""
+    checkpoint = seal_checkpoint().checkpoint
+    return checkpoint.size if checkpoint is not None else 0

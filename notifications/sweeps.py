@@ -19,6 +19,7 @@ from audit.models import AuditAction
 from notifications import recipients
 from notifications.services import Notice, notify_in_bulk
 from organisations.memo import memo_scope
+from review.labels import stage_label
 from review.models import SWEEP_LEVELS, ReviewTask
 
 # Tasks claimed and notified per transaction; a run takes batch after batch until none is due.
@@ -71,7 +72,7 @@ def _context(task: ReviewTask) -> dict:
     return {
         "task": task,
         "declaration": declaration,
-        "stage": (declaration.get_stage_display() if declaration else "") or task.stage,
+        "stage": stage_label(task.stage),
         "due": timezone.localtime(task.due_at) if task.due_at else None,
     }
 
@@ -116,7 +117,7 @@ def _fire(tasks: list[ReviewTask], level: str, now) -> list[int]:
         people, event, action = _audience(task, level)
         key = f"{level}:{task.pk}"
         path = reverse("workflow:task_detail", args=[task.pk])
-        notices.append(Notice(people, event, key, _context(task), declaration, path))
+        notices.append(Notice(people, event, key, _context(task), declaration, path, task))
         fired.append((task, key, action))
     notified = notify_in_bulk(notices)
     for task, key, action in fired:

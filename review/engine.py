@@ -8,7 +8,7 @@ from declarations.models import Declaration
 from organisations.memo import remember
 from review.flows import ReviewFlow
 from review.lifecycle import DeclarationLifecycle
-from review.models import OPEN_STATUSES, ReviewProcess, ReviewTask
+from review.models import OPEN_STATUSES, ReviewProcess, ReviewTask, TaskState
 
 # --- Driving the flow --------------------------------------------------------------------------
 
@@ -35,11 +35,17 @@ def open_task(process: ReviewProcess) -> ReviewTask | None:
     )
 
 
+def _save_status(task: ReviewTask) -> None:
+    """Save the task's own copy of its status after an activation changed it."""
+    task.save(update_fields=task.copy_status())
+
+
 def assign(task: ReviewTask, user) -> None:
     with task.activation() as activation:
         activation.assign(user)
         activation.task.assigned = timezone.now()
         activation.task.save(update_fields=["assigned"])
+        _save_status(activation.task)
 
 
 def unassign(task: ReviewTask) -> None:
@@ -47,6 +53,7 @@ def unassign(task: ReviewTask) -> None:
         activation.unassign()
         activation.task.assigned = None
         activation.task.save(update_fields=["assigned"])
+        _save_status(activation.task)
 
 
 def reassign(task: ReviewTask, user) -> None:
@@ -54,6 +61,7 @@ def reassign(task: ReviewTask, user) -> None:
         activation.reassign(user=user)
         activation.task.assigned = timezone.now()
         activation.task.save(update_fields=["assigned"])
+        _save_status(activation.task)
 
 
 def complete(task: ReviewTask, *, process: ReviewProcess, actor, decision: str) -> None:
@@ -67,6 +75,7 @@ def complete(task: ReviewTask, *, process: ReviewProcess, actor, decision: str) 
             activation.task.assigned = timezone.now()
         activation.start(None)
         activation.execute()
+    _save_status(task)
 
 
 def cancel(process: ReviewProcess, *, outcome: str = "withdrawn") -> None:
@@ -77,7 +86,9 @@ def cancel(process: ReviewProcess, *, outcome: str = "withdrawn") -> None:
         )
     )
     ReviewFlow.instance.cancel(process)
-    ReviewTask.objects.filter(pk__in=open_ids).update(outcome=outcome)
+    ReviewTask.objects.filter(pk__in=open_ids).update(
+        outcome=outcome, open=False, state=TaskState.WITHDRAWN, finished_at=timezone.now()
+    )
 
 
 def sync_declaration(declaration: Declaration, process: ReviewProcess) -> ReviewTask | None:

@@ -44,4 +44,6 @@ def init_review_task(activation) -> None:
         task.owner = candidates[0]
         task.assigned = timezone.now()
         task.status = STATUS.ASSIGNED
+    task.copy_declaration(declaration, process.submitted_by_id)
+    task.copy_status()
     task.save()

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "review",
     "notifications",
     "demo",
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "audit.context.AuditContextMiddleware",
+    "notifications.links.RequestSiteMiddleware",
     "config.busy.DatabaseBusyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -111,6 +113,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         timeout=DATABASE_LOCK_TIMEOUT,
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The owner of the tables, for `migrate` and `grant_app_role` only (audit/roles.py): web and
+# worker processes connect with DATABASE_URL as a role that may only INSERT and SELECT the
+# audit log, so that they cannot change or remove what it holds.
+MIGRATION_DATABASE = (
+    env.db("MIGRATION_DATABASE_URL") if env("MIGRATION_DATABASE_URL", default="") else None
+)
 
 # --- Cache: Redis when REDIS_URL is set, otherwise per-process memory ----------------------
 # The cache only speeds things up and counts throttles: with its Redis down every page and API
@@ -201,7 +209,8 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
-# Where links in e-mails point to.
+# Where links in notices point when no request caused them (sweeps, digest); notices caused by
+# a request link to the host that request came to (notifications.links).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="预算绩效审批 <noreply@localhost>")
 
@@ -268,7 +277,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Two choice sets are called `status`: the declaration's keeps its name, StatusEnum, and the
+    # batch approval result's (approved or error) gets its own.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "declarations.models.DeclarationStatus",
+        "BatchStatusEnum": [("approved", "已同意"), ("error", "未能同意")],
+    },
 }
 # API tokens (django-rest-knox): expire after API_TOKEN_TTL_DAYS without use; a token in use has
 # its expiry moved forward at most once an hour (or a tenth of the lifetime), not on every request.
@@ -291,6 +305,15 @@ LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=30)
 # --- Audit log and attachments ----------------------------------------------------------------
 # Key of the audit log's HMAC chain; defaults to SECRET_KEY. Changing it invalidates old events.
 AUDIT_HMAC_KEY = env("AUDIT_HMAC_KEY", default="")
+# The Merkle log's checkpoints are signed with this Ed25519 key (a PKCS#8 PEM file; write one
+# with `python manage.py audit_keygen PATH`), never with SECRET_KEY. The embedded default
+# creates it under var/ on first use; production refuses to start without AUDIT_SIGNING_KEY.
+AUDIT_SIGNING_KEY = env("AUDIT_SIGNING_KEY", default=str(BASE_DIR / "var" / "audit-signing.pem"))
+AUDIT_SIGNING_KEY_CREATE = True
+# Every signed checkpoint is also appended here, outside the database: in production a volume
+# or host the database's administrator cannot write. AUDIT_WITNESS_URL, if set, receives a copy.
+AUDIT_ANCHOR_DIR = env("AUDIT_ANCHOR_DIR", default=str(BASE_DIR / "var" / "audit"))
+AUDIT_WITNESS_URL = env("AUDIT_WITNESS_URL", default="")
 # Behind a reverse proxy that sets X-Forwarded-For, record the client's address from it.
 AUDIT_TRUST_X_FORWARDED_FOR = env.bool("AUDIT_TRUST_X_FORWARDED_FOR", default=False)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)

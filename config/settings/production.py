@@ -40,3 +40,19 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# The audit log's checkpoints are signed with a key of their own and anchored outside the
+# database; without either the log cannot hold against the database's administrator.
+AUDIT_SIGNING_KEY = env("AUDIT_SIGNING_KEY", default="")
+AUDIT_SIGNING_KEY_CREATE = False
+AUDIT_ANCHOR_DIR = env("AUDIT_ANCHOR_DIR", default="")
+if not AUDIT_SIGNING_KEY:
+    raise ImproperlyConfigured(
+        "AUDIT_SIGNING_KEY must name the audit log's Ed25519 signing key (a PEM file) in "
+        "production; write one with `python manage.py audit_keygen PATH`."
+    )
+if not AUDIT_ANCHOR_DIR:
+    raise ImproperlyConfigured(
+        "AUDIT_ANCHOR_DIR must name the directory that keeps the audit log's signed checkpoints "
+        "outside the database (a volume or host the database's administrator cannot write)."
+    )

@@ -15,7 +15,10 @@ CELERY_TASK_ALWAYS_EAGER = True
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
-# Transactional tests flush tables with TRUNCATE; the audit log's trigger allows that only in
-# sessions that say so (see workflow/migrations/0002_audit_append_only.py).
+# Transactional tests flush tables with TRUNCATE, which the audit log's trigger refuses; this
+# backend lets a flush (and only a flush) run without triggers (see its docstring).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c audit.allow_truncate=on"
+    DATABASES["default"]["ENGINE"] = "config.test_postgresql"
+# Tests connect as a superuser, the owner of every table they create; `migrate` must never
+# follow a MIGRATION_DATABASE_URL from the environment to another database.
+MIGRATION_DATABASE = None

@@ -11,8 +11,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
-from audit.log import verify_audit
 from audit.models import AuditCheckpoint, AuditEvent, AuditResult, ChainHead
+from audit.verification import verify_audit
 
 EVENTS = AuditEvent._meta.db_table
 CHECKPOINTS = AuditCheckpoint._meta.db_table

@@ -3,8 +3,8 @@ trusted proxy the proxy's own X-Forwarded-For entry; junk addresses are not stor
 
 import pytest
 
-from audit.log import verify_audit
 from audit.models import AuditEvent
+from audit.verification import verify_audit
 from declarations.models import Stage
 from tests.audit.helpers import only_new_event, only_new_event_any
 from tests.review.helpers import EZ, EZ_PROJECT, NY_MOVE, last_event_pk, login, open_task, seed

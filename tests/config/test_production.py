@@ -7,6 +7,7 @@ import re
 import secrets
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -71,12 +72,16 @@ def production_env(**extra: str) -> dict[str, str]:
         for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "SECURE_", "SESSION_", "CSRF_", "DATABASE_", "STATIC_"))
         and key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
+        and not key.startswith("AUDIT_")
     }
+    audit = Path(tempfile.gettempdir()) / "perf-approvals-production-test"
     return {
         **kept,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": PRODUCTION_HOST,
+        "AUDIT_SIGNING_KEY": str(audit / "audit-signing.pem"),
+        "AUDIT_ANCHOR_DIR": str(audit / "anchors"),
         **extra,
     }
 
@@ -188,3 +193,23 @@ def test_hsts_comes_from_the_environment():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["600", "False", "False"]
+
+
+@pytest.mark.parametrize("missing", ["AUDIT_SIGNING_KEY", "AUDIT_ANCHOR_DIR"])
+def test_production_refuses_to_start_without_the_audit_key_or_anchor_dir(missing):
+    """Without the checkpoints' signing key or the anchor store outside the database,
+    production settings stop with ImproperlyConfigured naming the missing setting."""
+    env = production_env()
+    del env[missing]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"{missing} must" in result.stderr

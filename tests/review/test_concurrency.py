@@ -10,8 +10,8 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from audit.log import verify_audit
 from audit.models import AuditAction, AuditEvent, AuditResult
+from audit.verification import verify_audit
 from declarations.models import DeclarationStatus, Stage
 from review import errors, permissions
 from review import services as review

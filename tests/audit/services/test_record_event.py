@@ -9,8 +9,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from audit.log import GENESIS, record_event, verify_audit
+from audit.log import GENESIS, record_event
 from audit.models import AuditAction, AuditEvent, AuditResult, ChainHead
+from audit.verification import verify_audit
 from declarations.models import Stage
 from tests.audit.helpers import chain_events
 

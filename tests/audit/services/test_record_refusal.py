@@ -3,7 +3,7 @@ reason, although the service's own transaction rolled back."""
 
 import pytest
 
-from audit.log import verify_audit
+from audit.verification import verify_audit
 from declarations.models import Stage
 from organisations.models import Role
 from review import permissions

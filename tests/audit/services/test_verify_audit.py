@@ -11,8 +11,9 @@ import pytest
 from django.core.management import call_command, execute_from_command_line
 from django.db import connection
 
-from audit.log import verify_audit, write_checkpoint
+from audit.log import write_checkpoint
 from audit.models import AuditCheckpoint, AuditEvent, ChainHead
+from audit.verification import verify_audit
 from tests.audit.helpers import (
     CHECKPOINTS,
     EVENTS,
@@ -32,14 +33,15 @@ def test_verify_audit_passes_on_a_clean_log(history, capsys):
     assert verify_audit() == []
     out = StringIO()
     call_command("verify_audit", stdout=out)
-    assert "audit log OK" in out.getvalue()
-    assert f"{AuditEvent.objects.count()} events" in out.getvalue()
+    assert "审计日志核验通过" in out.getvalue()
+    assert f"{AuditEvent.objects.count()} 个事件" in out.getvalue()
 
     call_command("audit_checkpoint", stdout=StringIO())
     write_checkpoint()
+    write_checkpoint()
     assert AuditCheckpoint.objects.count() == 2
     execute_from_command_line(["manage.py", "verify_audit"])  # no SystemExit: exit status 0
-    assert "audit log OK" in capsys.readouterr().out
+    assert "审计日志核验通过" in capsys.readouterr().out
 
 
 ALTERATIONS = {
@@ -66,8 +68,8 @@ def test_verify_audit_names_an_altered_row(history, capsys, field):
     tamper(f"UPDATE {EVENTS} SET {column} = %s WHERE id = %s", [value, target.pk])  # noqa: S608
 
     error, output = verify_fails(capsys)
-    assert f"event #{target.pk} " in str(error)
-    assert f"first bad: event #{target.pk} " in output
+    assert f"事件 #{target.pk}（" in str(error)
+    assert f"第一个问题：事件 #{target.pk}（" in output
 
 
 @pytest.mark.django_db
@@ -78,8 +80,8 @@ def test_verify_audit_names_the_event_after_a_deleted_row(history, capsys):
     victim, follower = events[3], events[4]
     tamper(f"DELETE FROM {EVENTS} WHERE id = %s", [victim.pk])  # noqa: S608
     error, _output = verify_fails(capsys)
-    assert f"event #{follower.pk} " in str(error)
-    assert "deleted" in str(error)
+    assert f"事件 #{follower.pk}（" in str(error)
+    assert "删除" in str(error)
 
 
 @pytest.mark.django_db
@@ -110,7 +112,7 @@ def test_verify_audit_detects_an_altered_checkpoint(history, capsys):
         [json.dumps(heads), checkpoint.pk],
     )
     error, _ = verify_fails(capsys)
-    assert f"checkpoint:{checkpoint.pk}" in str(error)
+    assert f"旧检查点 #{checkpoint.pk}" in str(error)
 
 
 @pytest.mark.django_db
@@ -129,8 +131,8 @@ def test_verify_audit_names_a_forged_event_appended_behind_the_log(history, caps
     )
     forged_id = insert_event_row(forged)
     error, output = verify_fails(capsys)
-    assert f"event #{forged_id} " in str(error)
-    assert f"first bad: event #{forged_id} " in output
+    assert f"事件 #{forged_id}（" in str(error)
+    assert f"第一个问题：事件 #{forged_id}（" in output
 
 
 @pytest.mark.django_db
@@ -146,5 +148,5 @@ def test_verify_audit_names_an_event_inserted_out_of_order(history, capsys):
     assert reinserted > events[-1].pk
 
     _error, output = verify_fails(capsys)
-    assert f"event #{reinserted} " in output
-    assert f"first bad: event #{reinserted} " in output, output
+    assert f"事件 #{reinserted}（" in output
+    assert f"第一个问题：事件 #{reinserted}（" in output, output

@@ -22,4 +22,4 @@ def test_checkpoint_detects_a_cut_chain_with_a_rewound_head(history, capsys):
     ChainHead.objects.filter(chain=keep.chain).update(seq=keep.seq, hash=keep.hash)
     _error, output = verify_fails(capsys)
     assert keep.chain in output
-    assert "checkpoint" in output
+    assert "旧检查点" in output
