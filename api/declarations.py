@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from api import serializers as s
 from api.common import ID_LOOKUP, XLSX_RESPONSE
+from api.pagination import KeysetPagination, Pagination
 from audit.proofs import proof_bundle
 from declarations import exports
 from declarations.models import Declaration
@@ -43,8 +44,19 @@ class DeclarationViewSet(
     filterset_class = DeclarationFilter
     queryset = Declaration.objects.none()
 
+    ORDERING = ("-updated_at", "-pk")
+
     def get_queryset(self):
-        return selectors.declarations_visible_to(self.request.user).order_by("-updated_at", "-pk")
+        return selectors.declarations_visible_to(self.request.user).order_by(*self.ORDERING)
+
+    @property
+    def paginator(self):
+        """Keyset pages for the list (api.pagination); the history keeps page numbers."""
+        if not hasattr(self, "_paginator"):
+            self._paginator = (
+                KeysetPagination(self.ORDERING) if self.action == "list" else Pagination()
+            )
+        return self._paginator
 
     def get_serializer_class(self):
         return s.DeclarationListSerializer if self.action == "list" else s.DeclarationSerializer

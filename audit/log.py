@@ -236,7 +236,14 @@ def record_events(entries: list[dict]) -> list[AuditEvent]:
             head.seq, head.hash, head.updated_at = event.seq, event.hash, at
         with writing(events):
             AuditEvent.objects.bulk_create(events)
-        ChainHead.objects.bulk_update(heads.values(), ["seq", "hash", "updated_at"])
+        # Moved on in one statement (an upsert of rows this transaction holds locked; Django's
+        # bulk_update would build a CASE per row and field).
+        ChainHead.objects.bulk_create(
+            heads.values(),
+            update_conflicts=True,
+            unique_fields=["chain"],
+            update_fields=["seq", "hash", "updated_at"],
+        )
     return events
 
 

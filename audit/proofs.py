@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 
 from audit.bundle import FORMAT, build_bundle
 from audit.leaves import LEAF_FIELDS, DatabaseStore, event_leaf_fields
-from audit.models import AuditEvent, SignedCheckpoint, VerificationRun
+from audit.models import AuditEvent, SignedCheckpoint
 
 
 def newest_checkpoint() -> SignedCheckpoint | None:

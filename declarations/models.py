@@ -209,7 +209,14 @@ class Declaration(models.Model):
         verbose_name = _("绩效目标申报表")
         verbose_name_plural = _("绩效目标申报表")
         ordering = ["-fiscal_year", "-updated_at"]
-        indexes = [models.Index(fields=["reporting_unit", "fiscal_year", "status"])]
+        indexes = [
+            models.Index(fields=["reporting_unit", "fiscal_year", "status"]),
+            # One per sort order: the list page's (this ordering) and the API's (keyset pages).
+            models.Index(
+                fields=["-fiscal_year", "-updated_at", "-id"], name="declaration_page_order"
+            ),
+            models.Index(fields=["-updated_at", "-id"], name="declaration_api_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.fiscal_year} {self.name or _('（未命名）')}"

@@ -5,6 +5,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -89,6 +90,22 @@ def home(request):
 # --- Lists -------------------------------------------------------------------------------------
 
 
+FILTER_CHOICES_SECONDS = 60
+
+
+def list_filter_choices(user) -> tuple[list[int], list[dict]]:
+    """The years and units the list's filters offer: read over every visible declaration, so
+    kept for a minute per user rather than read again on each page."""
+
+    def read() -> tuple[list[int], list[dict]]:
+        visible = selectors.declarations_visible_to(user)
+        years = visible.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
+        units = Organisation.objects.filter(pk__in=visible.values("reporting_unit"))
+        return list(years), list(units.order_by("name").values("pk", "name"))
+
+    return cache.get_or_set(f"declaration-list-choices:{user.pk}", read, FILTER_CHOICES_SECONDS)
+
+
 @login_required
 def declaration_list(request):
     visible = selectors.declarations_visible_to(request.user)
@@ -97,8 +114,7 @@ def declaration_list(request):
     # A filter that cannot be read lists nothing: showing everything would pass it off as applied.
     found = filters.qs if not errors else visible.none()
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    years = visible.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
-    units = Organisation.objects.filter(pk__in=visible.values("reporting_unit")).order_by("name")
+    years, units = list_filter_choices(request.user)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

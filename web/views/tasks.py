@@ -1,8 +1,11 @@
 """The reviewer's inbox and task page, and the auditor's log."""
 
+from datetime import UTC, datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +25,7 @@ from review.models import OpinionPhrase
 from review.permissions import Action, access_task_by_id, actions_for
 from review.rounds import changes_for_round
 from review.timeline import declaration_timeline
-from web.views.declarations import referring_page, refused, service_errors
+from web.views.declarations import list_filter_choices, referring_page, refused, service_errors
 
 PAGE_SIZE = 50
 VIEW_TITLES = {
@@ -324,6 +327,26 @@ def task_action(request, pk, action):
     return refused(request, "未知操作。", status=404)
 
 
+AUDIT_PAGE = 100
+
+
+def _cursor_of(event) -> str:
+    return f"{event.at.astimezone(UTC).isoformat()}_{event.pk}"
+
+
+def _older_than(events, cursor: str):
+    """Keyset paging (no count of the whole log, no OFFSET): the events after the last one
+    shown, in the page's order, newest first. A mangled cursor starts from the newest."""
+    stamp, _, pk = cursor.rpartition("_")
+    try:
+        at, after = datetime.fromisoformat(stamp), int(pk)
+    except ValueError:
+        return events
+    if at.tzinfo is None:
+        return events
+    return events.filter(Q(at__lt=at) | Q(at=at, pk__lt=after))
+
+
 @login_required
 @service_errors
 def audit_log(request):
@@ -334,26 +357,26 @@ def audit_log(request):
     errors = filter_errors(filters) if not filters.is_valid() else []
     # A filter that cannot be read lists nothing: showing everything would pass it off as applied.
     found = filters.qs if not errors else events.none()
-    page = Paginator(found, 100).get_page(get.get("page"))
+    cursor = get.get("before", "")
+    rows = list(_older_than(found, cursor)[: AUDIT_PAGE + 1])
     query = get.copy()
+    query.pop("before", None)
     query.pop("page", None)
-    visible = selectors.declarations_visible_to(request.user)
+    years, units = list_filter_choices(request.user)
     return render(
         request,
         "workflow/audit_log.html",
         {
-            "page": page,
+            "page": {"object_list": rows[:AUDIT_PAGE]},
+            "newest": bool(cursor),
+            "older": _cursor_of(rows[AUDIT_PAGE - 1]) if len(rows) > AUDIT_PAGE else "",
             "errors": errors,
             "actions": AuditAction.choices,
             "results": AuditResult.choices,
             "stages": Stage.choices,
             "statuses": DeclarationStatus.choices,
-            "years": visible.order_by("-fiscal_year")
-            .values_list("fiscal_year", flat=True)
-            .distinct(),
-            "units": Organisation.objects.filter(pk__in=visible.values("reporting_unit")).order_by(
-                "name"
-            ),
+            "years": years,
+            "units": units,
             "query": query.urlencode(),
             "filters": get,
             "filters_applied": any(query.values()),
