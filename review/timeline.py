@@ -14,11 +14,11 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 
 from audit.models import AuditAction, AuditEvent, AuditResult
+from declarations.labels import action_label, decision_label, role_label, stage_label
 from declarations.layout import standing_stamps
 from declarations.models import Declaration, Stamp
 from organisations.names import display_name
 from review import selectors
-from review.labels import action_label, decision_label, role_label, stage_label
 
 # Not part of the story of a declaration: looking at it and exporting it.
 QUIET_ACTIONS = (AuditAction.VIEW, AuditAction.EXPORT)
