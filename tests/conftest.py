@@ -88,11 +88,12 @@ def audit_files(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def isolated_audit_files(settings, audit_files):
-    """Checkpoints are signed with the run's own key and anchored in its own directory."""
+def isolated_audit_files(settings, audit_files, tmp_path):
+    """Checkpoints are signed with the run's own key and anchored in the test's own directory:
+    each test's log (its id rolled back with it) must not meet another test's anchors."""
     settings.AUDIT_SIGNING_KEY = str(audit_files / "audit-signing.pem")
     settings.AUDIT_SIGNING_KEY_CREATE = True
-    settings.AUDIT_ANCHOR_DIR = str(audit_files / "anchors")
+    settings.AUDIT_ANCHOR_DIR = str(tmp_path / "audit-anchors")
     settings.AUDIT_WITNESS_URL = ""
 
 
