@@ -4,8 +4,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SIZE ?= small
 
-.PHONY: run test lint typecheck format install install-dev migrate demo worker beat clean
+.PHONY: run test lint typecheck format install install-dev migrate demo worker beat clean bench
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -33,6 +34,11 @@ demo: migrate
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/ (demo logins above, password Demo@2026)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# A scratch PostgreSQL database in DATABASE_URL, emptied first:
+#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench make bench SIZE=medium
+bench: install
+	$(PY) manage.py bench --size $(SIZE)
 
 test: install-dev
 	$(VENV)/bin/pytest

@@ -17,6 +17,9 @@ from rest_framework.response import Response
 from declarations.ids import ID_PATTERN
 
 XLSX_RESPONSE = OpenApiResponse(response=OpenApiTypes.BINARY, description="Excel 工作簿（.xlsx）")
+CSV_RESPONSE = OpenApiResponse(
+    response=OpenApiTypes.BINARY, description="CSV 文件（UTF-8，带 BOM，Excel 可直接打开）"
+)
 
 
 @extend_schema(exclude=True)

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from audit.models import AuditAction, AuditEvent, AuditResult
 from declarations.content import DECLARATION_FIELDS, DeclarationContent, content_of
 from declarations.formatting import plain_number
+from declarations.ids import MAX_ID
 from declarations.models import (
     Attachment,
     Declaration,
@@ -22,10 +23,17 @@ from declarations.models import (
 )
 from declarations.validation import validate_period_date
 from notifications.models import Notification
+from review import labels
 from review.models import ReviewTask
 from review.permissions import actions_for
+from review.services import BATCH_APPROVE_MAX_TASKS
 
 BLANK_CHOICE = [("", "")]
+
+
+def display(help_text: str, **kwargs) -> serializers.CharField:
+    """A code's Chinese label, read-only, next to the code it explains."""
+    return serializers.CharField(read_only=True, help_text=help_text, **kwargs)
 
 
 def money(**kwargs):
@@ -83,11 +91,13 @@ class AttachmentSerializer(serializers.ModelSerializer):
 class StampSerializer(serializers.ModelSerializer):
     signer = serializers.CharField(source="signer.username")
     organisation = serializers.CharField(source="organisation.name")
+    stage_display = display("环节名称", source="get_stage_display")
 
     class Meta:
         model = Stamp
         fields = [
             "stage",
+            "stage_display",
             "round",
             "opinion",
             "signer",
@@ -139,7 +149,9 @@ class DeclarationSerializer(serializers.Serializer):
         child=serializers.CharField(allow_blank=False), required=False
     )
     status = serializers.ChoiceField(choices=DeclarationStatus.choices, read_only=True)
+    status_display = display("状态名称")
     stage = serializers.ChoiceField(choices=BLANK_CHOICE + Stage.choices, read_only=True)
+    stage_display = display("环节名称（不在审核中时为空）")
     version = serializers.IntegerField(
         required=False, help_text="乐观锁：提交时带上读取到的版本号，若已被他人修改则返回 409。"
     )
@@ -172,7 +184,9 @@ class DeclarationSerializer(serializers.Serializer):
             "long_term_goals": content.long_term_goals,
             "annual_goals": content.annual_goals,
             "status": declaration.status,
+            "status_display": declaration.get_status_display(),
             "stage": declaration.stage,
+            "stage_display": labels.stage_label(declaration.stage),
             "version": declaration.version,
             "review_round": declaration.review_round,
             "attachments": AttachmentSerializer(declaration.attachments.all(), many=True).data,
@@ -240,6 +254,8 @@ class DeclarationListSerializer(serializers.ModelSerializer):
     unit = serializers.IntegerField(source="reporting_unit_id")
     unit_name = serializers.CharField(source="reporting_unit.name")
     budget = money(allow_null=True)
+    status_display = display("状态名称", source="get_status_display")
+    stage_display = serializers.SerializerMethodField(help_text="环节名称（不在审核中时为空）")
 
     class Meta:
         model = Declaration
@@ -252,11 +268,16 @@ class DeclarationListSerializer(serializers.ModelSerializer):
             "unit_name",
             "budget",
             "status",
+            "status_display",
             "stage",
+            "stage_display",
             "version",
             "updated_at",
             "submitted_at",
         ]
+
+    def get_stage_display(self, declaration) -> str:
+        return labels.stage_label(declaration.stage)
 
 
 def _allowed_actions(context: dict, obj) -> list[str]:
@@ -273,6 +294,7 @@ class TaskSerializer(serializers.ModelSerializer):
     due = serializers.DateTimeField(source="due_at", allow_null=True)
     overdue = serializers.SerializerMethodField()
     organisation = serializers.CharField(source="candidate_organisation.name", allow_null=True)
+    stage_display = serializers.SerializerMethodField(help_text="该任务自己的环节名称")
     allowed_actions = serializers.SerializerMethodField(
         help_text="调用者现在可以对该任务执行的操作（与页面上的按钮一致）。"
     )
@@ -285,6 +307,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "declaration_name",
             "unit_name",
             "stage",
+            "stage_display",
             "status",
             "assignee",
             "organisation",
@@ -297,6 +320,9 @@ class TaskSerializer(serializers.ModelSerializer):
 
     def get_allowed_actions(self, task) -> list[str]:
         return _allowed_actions(self.context, task)
+
+    def get_stage_display(self, task) -> str:
+        return labels.stage_label(task.stage)
 
     def get_status(self, task) -> str:
         return {"DONE": "done", "CANCELED": "canceled"}.get(task.status, "open")
@@ -324,6 +350,46 @@ class ReturnSerializer(RequiredOpinionSerializer):
     )
 
 
+class BatchApproveSerializer(serializers.Serializer):
+    tasks = serializers.ListField(
+        child=serializers.IntegerField(
+            min_value=1,
+            max_value=MAX_ID,
+            error_messages={"invalid": "任务编号必须是正整数。"},
+        ),
+        allow_empty=False,
+        max_length=BATCH_APPROVE_MAX_TASKS,
+        help_text=f"要同意的任务编号，1 至 {BATCH_APPROVE_MAX_TASKS} 项",
+        error_messages={
+            "empty": "请至少选择一项任务。",
+            "max_length": f"一次最多批量同意 {BATCH_APPROVE_MAX_TASKS} 项任务。",
+            "not_a_list": "tasks 必须是任务编号的列表。",
+        },
+    )
+    opinion = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        default="",
+        max_length=2000,
+        help_text="审批意见，每项任务相同；留空为“同意”",
+    )
+
+
+class BatchOutcomeSerializer(serializers.Serializer):
+    task = serializers.IntegerField(help_text="任务编号")
+    status = serializers.ChoiceField(
+        choices=[("approved", "已同意"), ("error", "未能同意")], help_text="approved 或 error"
+    )
+    code = serializers.CharField(
+        help_text="失败原因代码：not_found、already_handled、not_allowed、error；成功时为空"
+    )
+    detail = serializers.CharField(help_text="失败原因（中文）；成功时为空")
+
+
+class BatchApproveResultSerializer(serializers.Serializer):
+    results = BatchOutcomeSerializer(many=True)
+
+
 class MoveTaskSerializer(serializers.Serializer):
     to_user = serializers.CharField(help_text="接收人的用户名")
     reason = serializers.CharField(max_length=2000)
@@ -335,6 +401,11 @@ class AuditEventSerializer(serializers.ModelSerializer):
     organisation = serializers.CharField(source="organisation_name")
     action = serializers.ChoiceField(choices=AuditAction.choices)
     result = serializers.ChoiceField(choices=AuditResult.choices)
+    action_display = serializers.SerializerMethodField(help_text="动作名称")
+    result_display = serializers.SerializerMethodField(help_text="结果名称")
+    role_display = serializers.SerializerMethodField(help_text="角色名称")
+    stage_display = serializers.SerializerMethodField(help_text="环节名称")
+    details_display = serializers.SerializerMethodField(help_text="详情，每项一个“名称：值”")
 
     class Meta:
         model = AuditEvent
@@ -342,17 +413,22 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "id",
             "at",
             "action",
+            "action_display",
             "result",
+            "result_display",
             "actor",
             "actor_name",
             "role",
+            "role_display",
             "organisation",
             "declaration",
             "stage",
+            "stage_display",
             "opinion",
             "digest",
             "ip",
             "details",
+            "details_display",
             "chain",
             "seq",
             "hash",
@@ -360,6 +436,23 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
     def get_actor(self, event) -> str | None:
         return event.actor.get_username() if event.actor_id and event.actor else None
+
+    def get_action_display(self, event) -> str:
+        return labels.action_label(event.action)
+
+    def get_result_display(self, event) -> str:
+        return labels.result_label(event.result)
+
+    def get_role_display(self, event) -> str:
+        return labels.role_label(event.role)
+
+    def get_stage_display(self, event) -> str:
+        return labels.stage_label(event.stage)
+
+    def get_details_display(self, event) -> list[str]:
+        return [
+            f"{label}：{value}" for label, value in labels.detail_pairs(event.details, event.action)
+        ]
 
 
 class NotificationSerializer(serializers.ModelSerializer):

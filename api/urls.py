@@ -27,6 +27,16 @@ urlpatterns = [
         declarations.DeclarationViewSet.as_view({"get": "export"}, detail=True),
         name="declaration-export",
     ),
+    path(
+        "audit/events/export.xlsx",
+        audit.AuditEventViewSet.as_view({"get": "export_xlsx"}),
+        name="audit-event-export-xlsx",
+    ),
+    path(
+        "audit/events/export.csv",
+        audit.AuditEventViewSet.as_view({"get": "export_csv"}),
+        name="audit-event-export-csv",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script from a URL of its own: the CSP forbids inline ones.
     # No Redoc page: Redoc cannot run without inline styles (styled-components), so it fails

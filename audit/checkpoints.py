@@ -12,17 +12,20 @@ their leaf positions, follow the chain's order: a declaration's history reads in
 """
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from audit import anchors
 from audit.keys import anchor_dir, current_log, origin, signing_key, verifier_key_of
 from audit.leaves import LEAF_FIELDS, DatabaseStore, event_leaf_hash
-from audit.merkle import CompactRange
+from audit.merkle import CompactRange, Subtree
 from audit.models import AuditEvent, AuditLeaf, AuditLog, AuditNode, SignedCheckpoint
 from audit.signing import sign_checkpoint
 
@@ -32,6 +35,9 @@ logger = logging.getLogger(__name__)
 ADVISORY_LOCK = 0x61756469
 # Events read and leaves written per round trip; memory stays flat however many are new.
 CHUNK = 5000
+# How long before a run an event that run could not see yet may have been written.
+# Requests time out after 60 s and tasks after 300 s (CELERY_TASK_TIME_LIMIT): an hour is ample.
+LATE_COMMIT_SLACK = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -42,17 +48,18 @@ class Sealed:
     added: int
 
 
-def seal_checkpoint() -> Sealed:
+def seal_checkpoint(*, full: bool = False) -> Sealed:
     """Fold every event without a leaf into the Merkle tree, then sign, store and anchor the new
-    checkpoint. Writes nothing when nothing is new."""
+    checkpoint. Writes nothing when nothing is new. `full` looks through every event, not only
+    those that can be new (see `_append_new_events`)."""
     log = current_log()
     key = signing_key()  # before any write: a missing key fails the run, not half of it
     with transaction.atomic():
         _lock()
         store = DatabaseStore()
         tree = CompactRange.from_store(store, store.size())
-        added = _append_new_events(tree)
         newest = SignedCheckpoint.objects.order_by("-size").first()
+        added = _append_new_events(tree, newest, full)
         if newest is not None and newest.size == tree.size:
             return Sealed(newest, 0)
         if tree.size == 0:
@@ -74,30 +81,59 @@ def _lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
 
 
-def _append_new_events(tree: CompactRange) -> int:
-    """Append the events without a leaf, in id order, to `tree` and to the database."""
+def _append_new_events(tree: CompactRange, newest: SignedCheckpoint | None, full: bool) -> int:
+    """Append every event without a leaf, in id order, to `tree` and to the database.
+
+    Events with ids after the last sealed one have no leaf, by construction: no need to look.
+    Before it, an event can lack one only if its transaction committed after a later event was
+    sealed: it was written (its time taken) while that run's predecessor was still open, so
+    within LATE_COMMIT_SLACK of the newest checkpoint, since no request or task keeps a
+    transaction open that long. `full` looks at every event instead."""
+    last_sealed = (
+        AuditLeaf.objects.order_by("-event_id").values_list("event_id", flat=True).first() or 0
+    )
+    late = AuditEvent.objects.filter(pk__lte=last_sealed).filter(
+        ~Exists(AuditLeaf.objects.filter(event=OuterRef("pk")))
+    )
+    if newest is not None and not full:
+        late = late.filter(at__gte=newest.at - LATE_COMMIT_SLACK)
+    return _fold(tree, late) + _fold(tree, AuditEvent.objects.filter(pk__gt=last_sealed))
+
+
+def _fold(tree: CompactRange, events: QuerySet[AuditEvent]) -> int:
+    """Append `events`, in id order and a chunk at a time, as leaves."""
     added, after = 0, 0
     while True:
-        rows = list(
-            AuditEvent.objects.filter(pk__gt=after, leaf__isnull=True)
-            .order_by("pk")
-            .values(*LEAF_FIELDS)[:CHUNK]
-        )
+        rows = list(events.filter(pk__gt=after).order_by("pk").values(*LEAF_FIELDS)[:CHUNK])
         if not rows:
             return added
-        leaves: list[AuditLeaf] = []
-        nodes: list[AuditNode] = []
+        leaves: list[tuple[int, int, bytes]] = []
+        nodes: list[Subtree] = []
         for row in rows:
             value = event_leaf_hash(row)
-            leaves.append(AuditLeaf(position=tree.size, event_id=row["id"], hash=value))
-            nodes.extend(
-                AuditNode(level=node.level, index=node.index, hash=node.hash)
-                for node in tree.append(value)
-            )
-        AuditLeaf.objects.bulk_create(leaves)
-        AuditNode.objects.bulk_create(nodes)
+            leaves.append((tree.size, row["id"], value))
+            nodes.extend(tree.append(value))
+        _insert(AuditLeaf, ("position", "event_id", "hash"), ("bigint", "bigint", "bytea"), leaves)
+        _insert(AuditNode, ("level", "index", "hash"), ("smallint", "bigint", "bytea"), nodes)
         added += len(rows)
         after = rows[-1]["id"]
+
+
+def _insert(model, columns: tuple[str, ...], types: tuple[str, ...], rows: Sequence) -> None:
+    """Insert many rows at once. On PostgreSQL one INSERT of unnested arrays per chunk: the
+    ORM's bulk_create spends most of a checkpoint building SQL for thousands of rows."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows])
+        return
+    quote = connection.ops.quote_name
+    table, names = quote(model._meta.db_table), ", ".join(quote(c) for c in columns)
+    arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+    # Table, columns and types are the models' own, never input.
+    sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
 
 
 def _sign(log: AuditLog, key: Ed25519PrivateKey, tree: CompactRange) -> SignedCheckpoint:

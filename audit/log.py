@@ -10,12 +10,12 @@ import contextvars
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.models import AuditCheckpoint, AuditEvent, AuditResult, ChainHead, writing
@@ -67,8 +67,11 @@ def chain_for(declaration_id: int | None, actor_id: int | None) -> str:
 
 
 def _locked_head(chain: str) -> ChainHead:
-    ChainHead.objects.get_or_create(chain=chain)
-    return ChainHead.objects.select_for_update().get(chain=chain)
+    head = ChainHead.objects.select_for_update().filter(chain=chain).first()
+    if head is None:  # a new chain: create its head (or find a concurrent one's), then lock it
+        ChainHead.objects.get_or_create(chain=chain)
+        head = ChainHead.objects.select_for_update().get(chain=chain)
+    return head
 
 
 def _display_name(user) -> str:
@@ -113,7 +116,8 @@ def record_event(
     declaration_id = declaration.pk if declaration is not None else declaration_id
     jurisdiction_id = _jurisdiction_of(declaration, jurisdiction_id, organisation)
     actor_id = actor.pk if actor is not None else None
-    with transaction.atomic():
+    # Inside a caller's transaction (a service's) no savepoint: a failure here fails it anyway.
+    with transaction.atomic(savepoint=False):
         chain = chain or chain_for(declaration_id, actor_id)
         head = _locked_head(chain)
         event = AuditEvent(
@@ -142,6 +146,105 @@ def record_event(
         head.seq, head.hash = event.seq, event.hash
         head.save(update_fields=["seq", "hash", "updated_at"])
     return event
+
+
+# --- Bulk loading of generated chains ------------------------------------------------------------
+
+# The columns a loaded event fills; id comes from the table's sequence, in the order written.
+_LOADED_COLUMNS = [*HASHED_FIELDS, "hash", "at", "jurisdiction_id"]
+
+
+def _chain_rows(chain: str, events: Iterable[dict]) -> tuple[list[tuple], ChainHead]:
+    rows, seq, prev_hash = [], 0, GENESIS
+    for fields in events:
+        seq += 1
+        event = AuditEvent(chain=chain, seq=seq, prev_hash=prev_hash, **fields)
+        event.hash = event_hash(event)
+        rows.append(
+            tuple(
+                json.dumps(event.details, ensure_ascii=False) if name == "details" else value
+                for name, value in ((c, getattr(event, c)) for c in _LOADED_COLUMNS)
+            )
+        )
+        prev_hash = event.hash
+    return rows, ChainHead(chain=chain, seq=seq, hash=prev_hash)
+
+
+def load_chains(chains: Iterable[tuple[str, Iterable[dict]]]) -> int:
+    """Write whole new chains at once, each event hashed and linked exactly as record_event
+    does it: for generated data sets (the benchmark) only, on PostgreSQL (COPY).
+
+    Each event is a dict of AuditEvent fields without chain, seq, prev_hash and hash (`at`
+    included); the chains must not exist yet, and producing them must not query the database
+    (the connection is busy copying). Returns the number of events written."""
+    if connection.vendor != "postgresql":
+        raise NotImplementedError("load_chains needs PostgreSQL (COPY).")
+    now, written = timezone.now(), 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        raw = cursor.cursor
+        events_sql = f"COPY {AuditEvent._meta.db_table} ({', '.join(_LOADED_COLUMNS)}) FROM STDIN"
+        heads_sql = f"COPY {ChainHead._meta.db_table} (chain, seq, hash, updated_at) FROM STDIN"
+        heads: list[ChainHead] = []
+        with raw.copy(events_sql) as copy:
+            for chain, events in chains:
+                rows, head = _chain_rows(chain, events)
+                for row in rows:
+                    copy.write_row(row)
+                written += len(rows)
+                heads.append(head)
+        with raw.copy(heads_sql) as copy:
+            for head in heads:
+                copy.write_row((head.chain, head.seq, head.hash, now))
+    return written
+
+
+def record_events(entries: list[dict]) -> list[AuditEvent]:
+    """Append many system events at once (a sweep's batch): the heads of their chains locked
+    in one statement, the events inserted in one, the heads moved on in one. Each entry holds
+    record_event's arguments `action`, `declaration`, `stage` and `details`; the actor is the
+    system."""
+    if not entries:
+        return []
+    at = timezone.now()
+    events = [
+        AuditEvent(
+            chain=chain_for(entry["declaration"].pk, None),
+            at=at,
+            actor_id=None,
+            actor_name=_display_name(None),
+            role="",
+            organisation_id=None,
+            organisation_name="",
+            action=entry["action"],
+            result=AuditResult.OK,
+            declaration_id=entry["declaration"].pk,
+            jurisdiction_id=_jurisdiction_of(entry["declaration"], None, None),
+            stage=entry.get("stage", ""),
+            opinion="",
+            digest="",
+            ip=current_ip.get(),
+            details=entry.get("details") or {},
+        )
+        for entry in entries
+    ]
+    with transaction.atomic(savepoint=False):
+        heads = _locked_heads(sorted({event.chain for event in events}))
+        for event in events:  # in order: within a chain, ids then grow with seq
+            head = heads[event.chain]
+            event.seq, event.prev_hash = head.seq + 1, head.hash or GENESIS
+            event.hash = event_hash(event)
+            head.seq, head.hash, head.updated_at = event.seq, event.hash, at
+        with writing(events):
+            AuditEvent.objects.bulk_create(events)
+        ChainHead.objects.bulk_update(heads.values(), ["seq", "hash", "updated_at"])
+    return events
+
+
+def _locked_heads(chains: list[str]) -> dict[str, ChainHead]:
+    """The heads of these chains (created where missing), locked in chain order."""
+    ChainHead.objects.bulk_create([ChainHead(chain=c) for c in chains], ignore_conflicts=True)
+    locked = ChainHead.objects.select_for_update().filter(chain__in=chains).order_by("chain")
+    return {head.chain: head for head in locked}
 
 
 # --- Refusals ------------------------------------------------------------------------------------

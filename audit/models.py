@@ -44,12 +44,15 @@ class AuditResult(models.TextChoices):
     REFUSED = "refused", _("被拒绝")
 
 
-_writer: ContextVar["AuditEvent | None"] = ContextVar("audit_writer", default=None)
+_writer: ContextVar["AuditEvent | list[AuditEvent] | None"] = ContextVar(
+    "audit_writer", default=None
+)
 
 
 @contextmanager
-def writing(event: "AuditEvent") -> Iterator[None]:
-    """Let this one event be saved (by audit.log.record_event, the log's only writer)."""
+def writing(event: "AuditEvent | list[AuditEvent]") -> Iterator[None]:
+    """Let this one event be saved, or these events be inserted together (by audit.log's
+    record_event and record_events, the log's only writers)."""
     token = _writer.set(event)
     try:
         yield
@@ -58,8 +61,12 @@ def writing(event: "AuditEvent") -> Iterator[None]:
 
 
 class AuditEventQuerySet(models.QuerySet):
-    def bulk_create(self, *args, **kwargs):
-        raise TypeError("Audit events are written one at a time by audit.log.record_event.")
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        allowed = _writer.get()
+        if not isinstance(allowed, list) or [id(o) for o in objs] != [id(o) for o in allowed]:
+            raise TypeError("Audit events are written only by audit.log.record_event(s).")
+        return super().bulk_create(objs, *args, **kwargs)
 
     def update(self, **kwargs):
         raise TypeError("Audit events are append-only.")

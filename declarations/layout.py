@@ -12,6 +12,7 @@ from declarations.formatting import plain_number
 from declarations.models import (
     Declaration,
     DeclarationKind,
+    DeclarationStatus,
     FundingSource,
     Horizon,
     Indicator,
@@ -19,7 +20,7 @@ from declarations.models import (
     Stage,
     Stamp,
 )
-from declarations.stages import REVIEW_STAGES
+from declarations.stages import REVIEW_STAGES, stage_index
 
 FISCAL_SOURCES = [
     FundingSource.CENTRAL,
@@ -27,6 +28,14 @@ FISCAL_SOURCES = [
     FundingSource.MUNICIPAL,
     FundingSource.LOCAL,
 ]
+# The review boxes each kind's paper form has: seed 000 closes with the competent department's,
+# seed 001 with the finance bureau's two sections. Other stamps print as notes under the table.
+FORM_OPINION_STAGES: dict[str, tuple[Stage, ...]] = {
+    DeclarationKind.PROJECT: (Stage.DEPARTMENT,),
+    DeclarationKind.SPECIAL_FUND: (Stage.FINANCE, Stage.PERFORMANCE),
+}
+# The boxes of 专项属性 on seed 001.
+SPECIAL_FUND_NATURES = (Nature.NEW, Nature.CONTINUING)
 OPINION_TITLES = {
     Stage.UNIT_HEAD: "单位负责人审核意见",
     Stage.DEPARTMENT: "主管部门审核意见",
@@ -106,10 +115,52 @@ def indicator_blocks(declaration: Declaration) -> list[IndicatorBlock]:
     return blocks
 
 
-def opinions(declaration: Declaration) -> list[Opinion]:
-    latest = {}
-    for stamp in declaration.stamps.order_by("stamped_at", "pk"):
-        latest[stamp.stage] = stamp
+def _passed(declaration: Declaration, stage: str, current_round: list[Stamp]) -> bool:
+    """Whether the declaration's current round has gone past this stage with its approval."""
+    status = declaration.status
+    if status == DeclarationStatus.APPROVED:
+        return True
+    if status == DeclarationStatus.SUBMITTED:
+        return stage_index(stage) < stage_index(declaration.stage)
+    if status == DeclarationStatus.REJECTED:
+        reached = max((stage_index(s.stage) for s in current_round), default=0)
+        return stage_index(stage) <= reached
+    return False  # draft, returned, withdrawn: back with the preparer, no approval stands
+
+
+def standing_stamps(declaration: Declaration, stamps: list[Stamp] | None = None) -> dict:
+    """The stamps that stand now, by stage: those of the current round for the stages it has
+    passed (a stage the round entered after, by the jurisdiction's rule, keeps its stamp from an
+    earlier round). Every other stamp is history: a returned, withdrawn or re-reviewed round's
+    stamps no longer stand."""
+    if stamps is None:
+        stamps = list(declaration.stamps.order_by("stamped_at", "pk"))
+    current_round = [s for s in stamps if s.round == declaration.review_round]
+    standing: dict[str, Stamp] = {}
+    if declaration.status in (
+        DeclarationStatus.SUBMITTED,
+        DeclarationStatus.APPROVED,
+        DeclarationStatus.REJECTED,
+    ):
+        for stamp in current_round:
+            if stamp.stage == Stage.SUBMISSION:
+                standing[Stage.SUBMISSION] = stamp
+    for stage in REVIEW_STAGES:
+        if not _passed(
+            declaration, stage, [s for s in current_round if s.stage != Stage.SUBMISSION]
+        ):
+            continue
+        own = [s for s in current_round if s.stage == stage]
+        earlier = [s for s in stamps if s.stage == stage and s.round < declaration.review_round]
+        chosen = own or earlier
+        if chosen:
+            standing[stage] = chosen[-1]
+    return standing
+
+
+def opinions(declaration: Declaration, stamps: list[Stamp] | None = None) -> list[Opinion]:
+    """Every review stage's box, with the stamp that stands for it (if any)."""
+    latest = standing_stamps(declaration, stamps)
     current = content_digest(declaration) if latest else None
     return [
         Opinion(
@@ -120,6 +171,11 @@ def opinions(declaration: Declaration) -> list[Opinion]:
         )
         for stage in REVIEW_STAGES
     ]
+
+
+def _nature_boxes(declaration: Declaration) -> list[tuple[str, bool]]:
+    """专项属性 as seed 001 prints it: 新增项目 and 延续项目, each with its box."""
+    return [(str(nature.label), declaration.nature == nature) for nature in SPECIAL_FUND_NATURES]
 
 
 def printed_form(declaration: Declaration) -> dict:
@@ -133,12 +189,19 @@ def printed_form(declaration: Declaration) -> dict:
     }
     has_source = {line.source for line in lines}
     goals = list(declaration.goals.all())
-    stamps = opinions(declaration)
-    submission = declaration.stamps.filter(stage=Stage.SUBMISSION).order_by("-stamped_at").first()
+    stamps = list(declaration.stamps.order_by("stamped_at", "pk"))
+    boxes = opinions(declaration, stamps)
+    on_form = FORM_OPINION_STAGES[declaration.kind]
+    blocks = indicator_blocks(declaration)
     return {
         "declaration": declaration,
         "is_special_fund": declaration.kind == DeclarationKind.SPECIAL_FUND,
-        "natures": Nature.choices,
+        "natures": _nature_boxes(declaration),
+        "nature_outside_boxes": (
+            declaration.get_nature_display()
+            if declaration.nature and declaration.nature not in SPECIAL_FUND_NATURES
+            else ""
+        ),
         "title": declaration.form_title,
         "period": period_display(declaration),
         "funding": [
@@ -156,9 +219,11 @@ def printed_form(declaration: Declaration) -> dict:
         "long_term_goals": [g.text for g in goals if g.horizon == Horizon.LONG_TERM],
         "annual_goals": [g.text for g in goals if g.horizon == Horizon.ANNUAL],
         "goal_rows": 1 + sum(1 for g in goals),
-        "indicator_blocks": indicator_blocks(declaration),
-        "has_indicator_basis": any(i.basis for i in declaration.indicators.all()),
-        "opinions": stamps,
-        "submission": submission,
+        "indicator_blocks": blocks,
+        "long_term_block": next((b for b in blocks if b.horizon == Horizon.LONG_TERM), None),
+        "opinions": boxes,
+        "form_opinions": [box for box in boxes if box.stage in on_form],
+        "other_stamps": [box for box in boxes if box.stage not in on_form and box.stamp],
+        "submission": standing_stamps(declaration, stamps).get(Stage.SUBMISSION),
         "printed_at": timezone.localtime(),
     }

@@ -30,6 +30,16 @@ class Notification(models.Model):
         blank=True,
         related_name="notifications",
     )
+    # The review task the notice asks someone to act on; its notices are settled (read) once
+    # nobody they reached needs to act any more.
+    task = models.ForeignKey(
+        "approval_workflow.ReviewTask",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审核任务"),
+    )
     idempotency_key = models.CharField(_("幂等键"), max_length=200, unique=True)
     show_in_app = models.BooleanField(_("站内显示"), default=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)

@@ -3,22 +3,23 @@
 from django.contrib.auth import get_user_model
 
 from declarations.models import Declaration
+from organisations.memo import remembered
 from organisations.models import Organisation, OrganisationKind, Role
-from organisations.selectors import members_with_role
+from organisations.selectors import role_holders
 
 User = get_user_model()
 
 
 def task_people(task) -> list:
     """The holder of a claimed task (while they still have the role), else its candidates."""
-    candidates = list(members_with_role(task.candidate_role, task.candidate_organisation))
+    candidates = list(role_holders(task.candidate_role, task.candidate_organisation))
     if task.owner_id and any(c.pk == task.owner_id for c in candidates):
         return [task.owner]
     return candidates
 
 
 def task_candidates(task) -> list:
-    return list(members_with_role(task.candidate_role, task.candidate_organisation))
+    return list(role_holders(task.candidate_role, task.candidate_organisation))
 
 
 def _members(role: str, **membership) -> list:
@@ -33,9 +34,13 @@ def _members(role: str, **membership) -> list:
 
 def organisation_heads(organisation: Organisation | None) -> list:
     """The heads of an organisation; a unit's head is its 单位负责人; sections fall back to the
-    finance bureau's heads. No organisation, no heads."""
+    finance bureau's heads. No organisation, no heads. Read once per memo_scope."""
     if organisation is None:
         return []
+    return remembered(("heads", organisation.pk), lambda: _heads(organisation))
+
+
+def _heads(organisation: Organisation) -> list:
     role = Role.UNIT_HEAD if organisation.kind == OrganisationKind.UNIT else Role.ORGANISATION_HEAD
     heads = _members(role, organisation=organisation)
     if not heads and organisation.parent_id and organisation.kind != OrganisationKind.UNIT:
@@ -44,9 +49,14 @@ def organisation_heads(organisation: Organisation | None) -> list:
 
 
 def jurisdiction_administrators(jurisdiction) -> list:
-    """Administrators of the jurisdiction, or the site-wide ones when it has none."""
-    return _members(Role.ADMINISTRATOR, jurisdiction=jurisdiction) or _members(
-        Role.ADMINISTRATOR, jurisdiction__isnull=True
+    """Administrators of the jurisdiction, or the site-wide ones when it has none (read once per
+    memo_scope)."""
+    return remembered(
+        ("administrators", jurisdiction.pk),
+        lambda: (
+            _members(Role.ADMINISTRATOR, jurisdiction=jurisdiction)
+            or _members(Role.ADMINISTRATOR, jurisdiction__isnull=True)
+        ),
     )
 
 

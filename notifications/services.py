@@ -9,21 +9,23 @@ sweeps) notifies each person once.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from declarations.models import Declaration
-from declarations.stages import Stage
 from notifications import recipients
 from notifications.delivery import enqueue_deliveries
+from notifications.links import absolute_link
 from notifications.models import Channel, Delivery, Notification, Preference
 from notifications.texts import render_text
+from organisations.memo import remembered
 from review import engine
+from review.labels import stage_label
 from review.models import Decision, ReviewProcess, ReviewTask
 
 # --- Creating notifications -------------------------------------------------------------------
@@ -33,10 +35,6 @@ def _preference(user) -> Preference:
     return Preference.objects.filter(user=user).first() or Preference(user=user)
 
 
-def _link(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
 def notify(
     users,
     *,
@@ -44,6 +42,7 @@ def notify(
     key: str,
     context: dict,
     declaration: Declaration | None = None,
+    task: ReviewTask | None = None,
     path: str = "",
 ) -> list[Notification]:
     """Notify each user once per key, in-app and/or by e-mail as they chose.
@@ -54,7 +53,7 @@ def notify(
     for user in recipients.unique(users):
         text = render_text(
             f"notifications/events/{event}.txt",
-            {**context, "user": user, "link": _link(path) if path else ""},
+            {**context, "user": user, "link": absolute_link(path) if path else ""},
         ).strip()
         title, _, body = text.partition("\n")
         preference = _preference(user)
@@ -67,6 +66,7 @@ def notify(
                     body=body.strip(),
                     url=path,
                     declaration=declaration,
+                    task=task,
                     idempotency_key=f"{key}:{user.pk}"[:200],
                     show_in_app=preference.in_app,
                 )
@@ -83,12 +83,88 @@ def notify(
     return created
 
 
+@dataclass
+class Notice:
+    """What notify() is given for one event: whom to tell, under which key, with what text."""
+
+    users: list
+    event: str
+    key: str
+    context: dict
+    declaration: Declaration | None = None
+    path: str = ""
+    task: ReviewTask | None = None
+
+
+# A batch with more e-mails than this is left to the delivery sweep (every minute, the whole
+# backlog in one run) rather than handed to the broker one message each.
+HAND_OVER_AT_ONCE = 200
+
+
+def _preferences(users) -> dict[int, Preference]:
+    ids = {user.pk for user in users}
+    return {p.user_id: p for p in Preference.objects.filter(user_id__in=ids)}
+
+
+def notify_in_bulk(notices: list[Notice]) -> dict[str, list[Notification]]:
+    """notify() for many notices at once (a sweep's batch), by key: the preferences read in one
+    statement, the notifications and e-mail deliveries inserted in one each. For keys no one
+    else writes at the same time (the sweep's, claimed under a lock); a key already used
+    notifies nobody again."""
+    people = [(notice, user) for notice in notices for user in recipients.unique(notice.users)]
+    keys = [f"{notice.key}:{user.pk}"[:200] for notice, user in people]
+    used = set(
+        Notification.objects.filter(idempotency_key__in=keys).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    preferences = _preferences(user for _, user in people)
+    rows: list[tuple[Notification, bool]] = []
+    created: dict[str, list[Notification]] = {notice.key: [] for notice in notices}
+    for (notice, user), key in zip(people, keys, strict=True):
+        if key in used:
+            continue
+        text = render_text(
+            f"notifications/events/{notice.event}.txt",
+            {
+                **notice.context,
+                "user": user,
+                "link": absolute_link(notice.path) if notice.path else "",
+            },
+        ).strip()
+        title, _, body = text.partition("\n")
+        preference = preferences.get(user.pk) or Preference(user=user)
+        notification = Notification(
+            user=user,
+            event=notice.event,
+            title=title.strip()[:200],
+            body=body.strip(),
+            url=notice.path,
+            declaration=notice.declaration,
+            task=notice.task,
+            idempotency_key=key,
+            show_in_app=preference.in_app,
+        )
+        rows.append((notification, preference.email and bool(user.email)))
+        created[notice.key].append(notification)
+    Notification.objects.bulk_create([notification for notification, _ in rows])
+    deliveries = Delivery.objects.bulk_create(
+        Delivery(notification=notification, channel=Channel.EMAIL, next_attempt_at=timezone.now())
+        for notification, email in rows
+        if email
+    )
+    if 0 < len(deliveries) <= HAND_OVER_AT_ONCE:
+        ids = [delivery.pk for delivery in deliveries]
+        transaction.on_commit(partial(enqueue_deliveries, ids))
+    return created
+
+
 def _task_context(task: ReviewTask) -> dict:
     declaration = task.declaration
     return {
         "task": task,
         "declaration": declaration,
-        "stage": (declaration.get_stage_display() if declaration else "") or task.stage,
+        "stage": stage_label(task.stage),
         "due": timezone.localtime(task.due_at) if task.due_at else None,
     }
 
@@ -105,12 +181,19 @@ def _notify_task_people(task: ReviewTask, *, event: str, key: str, path: str = "
         key=key,
         context=_task_context(task),
         declaration=task.declaration,
+        task=task,
         path=path or _task_path(task),
     )
 
 
 def _load_task(task_id: int) -> ReviewTask:
-    return ReviewTask.objects.select_related("declaration__reporting_unit", "owner").get(pk=task_id)
+    """The task, as the change that announces it has just read it (organisations.memo)."""
+    return remembered(
+        ("task", task_id),
+        lambda: ReviewTask.objects.select_related(
+            "declaration__reporting_unit", "owner", "candidate_organisation"
+        ).get(pk=task_id),
+    )
 
 
 def _on_task_created(*, task_id: int, **_) -> list:
@@ -152,7 +235,7 @@ def _on_decided(
         key=f"decided:{declaration.pk}:{task_id}:{decision}",
         context={
             "declaration": declaration,
-            "stage_label": Stage(stage).label if stage in Stage.values else stage,
+            "stage_label": stage_label(stage),
             "opinion": opinion,
         },
         declaration=declaration,
@@ -174,17 +257,38 @@ def _on_urge(*, task_id: int, urge_event_id: int, **_) -> list:
     return _notify_task_people(_load_task(task_id), event="urge", key=f"urge:{urge_event_id}")
 
 
+# Notices that ask their reader to act on a task; the others (a withdrawal, an outcome) inform.
+CALLS_TO_ACT = ("task_created", "urge", "reminder", "escalation", "escalation_admin")
+# Of those, the ones that ask whoever holds or may claim the task (not heads or administrators).
+CALLS_TO_HOLDERS = ("task_created", "urge", "reminder")
+
+
+def _on_task_handled(*, task_id: int, **_) -> list:
+    """The task ended or changed hands: its calls to act become read for everyone who no longer
+    needs to act (everyone, once it has ended)."""
+    task = _load_task(task_id)
+    unread = Notification.objects.filter(task=task, read_at__isnull=True)
+    if task.is_open:
+        still_acting = [user.pk for user in recipients.task_people(task)]
+        settled = unread.filter(event__in=CALLS_TO_HOLDERS).exclude(user__in=still_acting)
+    else:
+        settled = unread.filter(event__in=CALLS_TO_ACT)
+    settled.update(read_at=timezone.now())
+    return []
+
+
 HANDLERS: dict[str, Callable[..., list]] = {
     "task_created": _on_task_created,
     "declaration_decided": _on_decided,
     "task_withdrawn": _on_withdrawn,
     "urge": _on_urge,
+    "task_handled": _on_task_handled,
 }
 
 
 def notify_event(*, event: str, payload: dict) -> int:
     """Create the notifications an event calls for; returns how many were created now."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # a failure fails the change that caused it
         return len(HANDLERS[event](**payload))
 
 

@@ -1,8 +1,11 @@
 """The deadline sweep: reminders, overdue marking and escalation, each level once per task.
 
-State-based: it looks for due work in the database, so a sweep after an outage catches up, and
-it locks each task with skip_locked and re-checks the level's flag, so two sweeps at once (two
-beat processes, several workers, a retried task) never notify twice.
+State-based: it looks for due work in the database, so a sweep after an outage catches up, all
+of it in one run. Each level is taken in batches: one statement claims a batch (the tasks
+locked with skip_locked and their level's flag set), and the batch's notices, e-mails and audit
+events are written in a few bulk statements in the same transaction. A concurrent sweep skips
+what is locked and finds the flag set once it commits, so two sweeps at once (two beat
+processes, several workers, a retried task) never notify twice.
 """
 
 from dataclasses import dataclass, field
@@ -11,11 +14,16 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.log import record_event
+from audit.log import record_events
 from audit.models import AuditAction
 from notifications import recipients
-from notifications.services import notify
-from review.models import OPEN_STATUSES, ReviewTask
+from notifications.services import Notice, notify_in_bulk
+from organisations.memo import memo_scope
+from review.labels import stage_label
+from review.models import SWEEP_LEVELS, ReviewTask
+
+# Tasks claimed and notified per transaction; a run takes batch after batch until none is due.
+BATCH = 1000
 
 
 @dataclass
@@ -29,40 +37,34 @@ class SweepReport:
 
 
 # level name -> (the time field that says when, the flag field that says it fired)
-LEVELS = {
-    "remind": ("remind_at", "reminded_at"),
-    "overdue": ("due_at", "overdue_at"),
-    "escalate": ("escalate_at", "escalated_at"),
-}
+LEVELS = {level: (when, flag) for level, when, flag in SWEEP_LEVELS}
 
 
-def _due_ids(level: str, now) -> list[int]:
+def _claim(level: str, now) -> list[ReviewTask]:
+    """Lock the next batch of tasks due at this level and not yet fired (skipping those another
+    sweep holds), mark the level fired on them, and return them with what the notices need."""
     when, flag = LEVELS[level]
-    return list(
+    # outcome "" (still open) matches the partial indexes on each level's time; the status
+    # filter, on viewflow's table, keeps the definition of an open task.
+    due = (
         ReviewTask.objects.reviews()
         .open()
-        .filter(**{f"{when}__lte": now, f"{flag}__isnull": True})
-        .order_by(when)
-        .values_list("pk", flat=True)[:1000]
+        .filter(outcome="", **{f"{when}__lte": now, f"{flag}__isnull": True})
+        .select_for_update(skip_locked=True, of=("self",))
+        .order_by(when, "pk")
+        .values_list("pk", flat=True)[:BATCH]
     )
-
-
-def _claim_level(task_id: int, level: str, now) -> ReviewTask | None:
-    """Lock the task and mark the level fired; None if another sweep has it or did it."""
-    _, flag = LEVELS[level]
-    task = (
-        ReviewTask.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(pk=task_id, status__in=OPEN_STATUSES, **{f"{flag}__isnull": True})
+    ids = list(due)
+    if not ids:
+        return []
+    ReviewTask.objects.filter(pk__in=ids).update(**{flag: now})
+    return list(
+        ReviewTask.objects.filter(pk__in=ids)
         .select_related(
             "declaration__reporting_unit__jurisdiction", "owner", "candidate_organisation"
         )
-        .first()
+        .order_by(when, "pk")
     )
-    if task is None:
-        return None
-    setattr(task, flag, now)
-    task.save(update_fields=[flag])
-    return task
 
 
 def _context(task: ReviewTask) -> dict:
@@ -70,59 +72,64 @@ def _context(task: ReviewTask) -> dict:
     return {
         "task": task,
         "declaration": declaration,
-        "stage": (declaration.get_stage_display() if declaration else "") or task.stage,
+        "stage": stage_label(task.stage),
         "due": timezone.localtime(task.due_at) if task.due_at else None,
     }
 
 
-def _fire(task: ReviewTask, level: str, now) -> bool:
-    """Notify for one level and audit it; False when a missed reminder is skipped."""
-    declaration = task.declaration
-    if declaration is None:  # _due_ids finds review tasks only, and each has one
-        return False
-    path = reverse("workflow:task_detail", args=[task.pk])
+def _audience(task: ReviewTask, level: str) -> tuple[list, str, str]:
+    """Who hears about this level of the task, the notice's event and the audit action."""
     if level == "remind":
-        if task.due_at and task.due_at <= now:
-            # Missed while the sweep was down and already overdue: the overdue notice says it all.
-            record_event(
-                action=AuditAction.REMIND,
-                declaration=declaration,
-                stage=task.stage,
-                details={"task": task.pk, "skipped": "already overdue"},
-            )
-            return False
-        people, event = recipients.task_people(task), "reminder"
-        action = AuditAction.REMIND
-    elif level == "overdue":
+        return recipients.task_people(task), "reminder", AuditAction.REMIND
+    if level == "overdue":
         people = recipients.task_candidates(task) + recipients.task_people(task)
         people += recipients.organisation_heads(task.candidate_organisation)
-        event, action = "escalation", AuditAction.ESCALATE
-    else:
-        people = recipients.jurisdiction_administrators(declaration.reporting_unit.jurisdiction)
-        event, action = "escalation_admin", AuditAction.ESCALATE
-    notified = notify(
-        people,
-        event=event,
-        key=f"{level}:{task.pk}",
-        context=_context(task),
-        declaration=declaration,
-        path=path,
-    )
-    record_event(
-        action=action,
-        declaration=declaration,
-        stage=task.stage,
-        details={
-            "task": task.pk,
-            "level": level,
-            "notified": sorted(n.user.get_username() for n in notified),
-        },
-    )
-    return True
+        return people, "escalation", AuditAction.ESCALATE
+    jurisdiction = task.declaration.reporting_unit.jurisdiction  # type: ignore[union-attr]
+    people = recipients.jurisdiction_administrators(jurisdiction)
+    return people, "escalation_admin", AuditAction.ESCALATE
+
+
+def _audit(action: str, task: ReviewTask, details: dict) -> dict:
+    return {
+        "action": action,
+        "declaration": task.declaration,
+        "stage": task.stage,
+        "details": details,
+    }
+
+
+def _fire(tasks: list[ReviewTask], level: str, now) -> list[int]:
+    """Notify and audit one level for a claimed batch; returns the tasks notified (a reminder
+    missed while the sweep was down and already overdue is skipped: the overdue notice says
+    it all)."""
+    audits: list[dict] = []
+    notices: list[Notice] = []
+    fired: list[tuple[ReviewTask, str, str]] = []
+    for task in tasks:
+        declaration = task.declaration
+        if declaration is None:  # _claim finds review tasks only, and each has one
+            continue
+        if level == "remind" and task.due_at and task.due_at <= now:
+            skipped = {"task": task.pk, "skipped": "already overdue"}
+            audits.append(_audit(AuditAction.REMIND, task, skipped))
+            continue
+        people, event, action = _audience(task, level)
+        key = f"{level}:{task.pk}"
+        path = reverse("workflow:task_detail", args=[task.pk])
+        notices.append(Notice(people, event, key, _context(task), declaration, path, task))
+        fired.append((task, key, action))
+    notified = notify_in_bulk(notices)
+    for task, key, action in fired:
+        names = sorted(n.user.get_username() for n in notified[key])
+        audits.append(_audit(action, task, {"task": task.pk, "level": level, "notified": names}))
+    record_events(audits)
+    return [task.pk for task, _, _ in fired]
 
 
 def sweep_deadlines(now=None) -> SweepReport:
-    """Fire every reminder and escalation level that is due and has not fired yet."""
+    """Fire every reminder and escalation level that is due and has not fired yet, the whole
+    backlog in one run."""
     now = now or timezone.now()
     report = SweepReport()
     for level, bucket in (
@@ -130,11 +137,10 @@ def sweep_deadlines(now=None) -> SweepReport:
         ("overdue", report.overdue),
         ("escalate", report.escalated),
     ):
-        for task_id in _due_ids(level, now):
-            with transaction.atomic():
-                task = _claim_level(task_id, level, now)
-                if task is None:
-                    continue
-                if _fire(task, level, now):
-                    bucket.append(task.pk)
+        while True:
+            with memo_scope(), transaction.atomic():
+                tasks = _claim(level, now)
+                if not tasks:
+                    break
+                bucket.extend(_fire(tasks, level, now))
     return report

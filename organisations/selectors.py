@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
+from organisations.memo import remembered
 from organisations.models import Membership, Organisation
 
 
@@ -21,7 +22,7 @@ def active_memberships(user) -> list[Membership]:
     return cached
 
 
-def members_with_role(role: str, organisation: Organisation) -> QuerySet:
+def members_with_role(role: str, organisation: Organisation | None) -> QuerySet:
     """The active users who hold the role, actively, in the organisation."""
     return (
         get_user_model()
@@ -33,4 +34,12 @@ def members_with_role(role: str, organisation: Organisation) -> QuerySet:
         )
         .distinct()
         .order_by("pk")
+    )
+
+
+def role_holders(role: str, organisation: Organisation | None) -> list:
+    """members_with_role as a list, read once per memo_scope (a service's transaction)."""
+    return remembered(
+        ("role_holders", role, organisation.pk if organisation is not None else None),
+        lambda: list(members_with_role(role, organisation)),
     )

@@ -5,7 +5,7 @@ from django.contrib import admin
 from viewflow.workflow.models import Process, Task
 
 from audit.admin import ReadOnlyAdmin
-from review.models import CalendarDay, StageTimeLimit
+from review.models import CalendarDay, ReviewTask, StageTimeLimit
 
 for model in (Process, Task):
     if admin.site.is_registered(model):
@@ -22,6 +22,29 @@ class ProcessAdmin(ReadOnlyAdmin):
 class TaskAdmin(ReadOnlyAdmin):
     list_display = ["id", "flow_task", "status", "owner", "created", "finished"]
     list_filter = ["status"]
+
+
+@admin.register(ReviewTask)
+class ReviewTaskAdmin(ReadOnlyAdmin):
+    """Review tasks as the inbox sees them: their own stage and state in words (a withdrawn
+    task reads 已撤回, not open)."""
+
+    list_display = [
+        "id",
+        "declaration",
+        "stage_label",
+        "state",
+        "holder",
+        "arrived_at",
+        "finished_at",
+    ]
+    list_filter = ["state", "stage"]
+    list_select_related = ["declaration", "holder"]
+    search_fields = ["declaration__name"]
+
+    @admin.display(description="环节", ordering="stage")
+    def stage_label(self, task: ReviewTask) -> str:
+        return task.stage_label
 
 
 @admin.register(StageTimeLimit)

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 import chinese_calendar
 from django.utils import timezone
 
+from organisations.memo import remembered
 from review.models import (
     DEFAULT_WORKING_DAYS,
     DEFAULT_WORKING_DAYS_OTHER,
@@ -34,10 +35,13 @@ def _overrides(start: date, end: date) -> dict[date, str]:
     )
 
 
-def add_working_days(start: datetime, days: int) -> datetime:
+def add_working_days(
+    start: datetime, days: int, overrides: dict[date, str] | None = None
+) -> datetime:
     """The same local time of day, `days` working days after `start`."""
     local = timezone.localtime(start)
-    overrides = _overrides(local.date(), local.date() + timedelta(days=days * 3 + 30))
+    if overrides is None:
+        overrides = _overrides(local.date(), local.date() + timedelta(days=days * 3 + 30))
     current = local
     remaining = days
     while remaining > 0:
@@ -47,9 +51,12 @@ def add_working_days(start: datetime, days: int) -> datetime:
     return current
 
 
-def subtract_working_days(moment: datetime, days: int) -> datetime:
+def subtract_working_days(
+    moment: datetime, days: int, overrides: dict[date, str] | None = None
+) -> datetime:
     local = timezone.localtime(moment)
-    overrides = _overrides(local.date() - timedelta(days=days * 3 + 30), local.date())
+    if overrides is None:
+        overrides = _overrides(local.date() - timedelta(days=days * 3 + 30), local.date())
     current = local
     remaining = days
     while remaining > 0:
@@ -60,7 +67,10 @@ def subtract_working_days(moment: datetime, days: int) -> datetime:
 
 
 def time_limit(jurisdiction, stage: str) -> StageTimeLimit:
-    limit = StageTimeLimit.objects.filter(jurisdiction=jurisdiction, stage=stage).first()
+    limit = remembered(
+        ("time_limit", jurisdiction.pk, stage),
+        lambda: StageTimeLimit.objects.filter(jurisdiction=jurisdiction, stage=stage).first(),
+    )
     if limit is None:
         limit = StageTimeLimit(
             jurisdiction=jurisdiction,
@@ -73,10 +83,21 @@ def time_limit(jurisdiction, stage: str) -> StageTimeLimit:
 REMIND_WORKING_DAYS_BEFORE = 1
 
 
+def _calendar_around(day: date, working_days: int) -> dict[date, str]:
+    """The calendar's exceptions from a while before `day` to well past `working_days` working
+    days after it: one read covers a task's due, reminder and escalation times."""
+    start = day - timedelta(days=REMIND_WORKING_DAYS_BEFORE * 3 + 30)
+    end = day + timedelta(days=working_days * 3 + 30)
+    return remembered(("calendar", start, end), lambda: _overrides(start, end))
+
+
 def task_deadlines(jurisdiction, stage: str, created: datetime):
     """(due, remind, escalate-to-administrators) for a task created now; fixed at creation."""
     limit = time_limit(jurisdiction, stage)
-    due = add_working_days(created, limit.working_days)
-    remind = subtract_working_days(due, REMIND_WORKING_DAYS_BEFORE)
-    escalate = add_working_days(due, limit.escalate_after_days)
+    overrides = _calendar_around(
+        timezone.localdate(created), limit.working_days + limit.escalate_after_days
+    )
+    due = add_working_days(created, limit.working_days, overrides)
+    remind = subtract_working_days(due, REMIND_WORKING_DAYS_BEFORE, overrides)
+    escalate = add_working_days(due, limit.escalate_after_days, overrides)
     return due, max(remind, timezone.localtime(created)), escalate

@@ -18,6 +18,7 @@ from declarations.content import DeclarationContent, content_of, write_content
 from declarations.models import Attachment, Declaration, DeclarationKind, Nature
 from declarations.validation import is_reasonable_year
 from organisations.models import Organisation, Role
+from organisations.names import user_full_name
 from review import permissions
 from review.errors import StaleDeclaration
 from review.permissions import Action, NotFound
@@ -32,7 +33,7 @@ def _unit_head_name(unit: Organisation) -> str:
         .order_by("pk")
         .first()
     )
-    return head.user.get_full_name() if head else ""
+    return user_full_name(head.user) if head else ""
 
 
 def _shift_years(value: date | None, years: int) -> date | None:
@@ -62,7 +63,7 @@ def declaration_create(
         kind=kind,
         name=name,
         unit_head_name=_unit_head_name(unit),
-        contact_name=actor.get_full_name(),
+        contact_name=user_full_name(actor),
         created_by=actor,
     )
     record_event(

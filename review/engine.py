@@ -5,9 +5,10 @@ from django.utils import timezone
 from viewflow.workflow.status import PROCESS, STATUS
 
 from declarations.models import Declaration
+from organisations.memo import remember
 from review.flows import ReviewFlow
 from review.lifecycle import DeclarationLifecycle
-from review.models import OPEN_STATUSES, ReviewProcess, ReviewTask
+from review.models import OPEN_STATUSES, ReviewProcess, ReviewTask, TaskState
 
 # --- Driving the flow --------------------------------------------------------------------------
 
@@ -34,11 +35,17 @@ def open_task(process: ReviewProcess) -> ReviewTask | None:
     )
 
 
+def _save_status(task: ReviewTask) -> None:
+    """Save the task's own copy of its status after an activation changed it."""
+    task.save(update_fields=task.copy_status())
+
+
 def assign(task: ReviewTask, user) -> None:
     with task.activation() as activation:
         activation.assign(user)
         activation.task.assigned = timezone.now()
         activation.task.save(update_fields=["assigned"])
+        _save_status(activation.task)
 
 
 def unassign(task: ReviewTask) -> None:
@@ -46,6 +53,7 @@ def unassign(task: ReviewTask) -> None:
         activation.unassign()
         activation.task.assigned = None
         activation.task.save(update_fields=["assigned"])
+        _save_status(activation.task)
 
 
 def reassign(task: ReviewTask, user) -> None:
@@ -53,21 +61,21 @@ def reassign(task: ReviewTask, user) -> None:
         activation.reassign(user=user)
         activation.task.assigned = timezone.now()
         activation.task.save(update_fields=["assigned"])
+        _save_status(activation.task)
 
 
-def complete(task: ReviewTask, *, actor, decision: str) -> None:
+def complete(task: ReviewTask, *, process: ReviewProcess, actor, decision: str) -> None:
     """Record the decision on the process and complete the task; the flow routes on it."""
-    process = task.process.coerced
-    process.decision = decision
+    process.decision = decision  # saved first: the flow's switch reads it from the database
     process.save(update_fields=["decision"])
-    task.outcome = decision
-    task.save(update_fields=["outcome"])
     with task.activation() as activation:
+        activation.task.outcome = decision  # saved with the task when it completes
         if activation.task.status == STATUS.NEW:
             activation.assign(actor)
             activation.task.assigned = timezone.now()
         activation.start(None)
         activation.execute()
+    _save_status(task)
 
 
 def cancel(process: ReviewProcess, *, outcome: str = "withdrawn") -> None:
@@ -78,18 +86,24 @@ def cancel(process: ReviewProcess, *, outcome: str = "withdrawn") -> None:
         )
     )
     ReviewFlow.instance.cancel(process)
-    ReviewTask.objects.filter(pk__in=open_ids).update(outcome=outcome)
+    ReviewTask.objects.filter(pk__in=open_ids).update(
+        outcome=outcome, open=False, state=TaskState.WITHDRAWN, finished_at=timezone.now()
+    )
 
 
 def sync_declaration(declaration: Declaration, process: ReviewProcess) -> ReviewTask | None:
     """Move the declaration's status and stage to where its process now stands: the one place
     they change (review.lifecycle says which moves are allowed). Returns the open task."""
-    process.refresh_from_db()
     lifecycle = DeclarationLifecycle(declaration)
     task = open_task(process)
     if task is not None:
         lifecycle.enter_stage(task.stage)
-    elif process.status == PROCESS.CANCELED:
+        task.declaration = declaration
+        remember(("task", task.pk), task)  # the notices about it read it next
+        declaration.save(update_fields=["status", "stage", "reached_stage", "updated_at"])
+        return task
+    process.refresh_from_db()  # the flow has moved it on: canceled, or ended with a decision
+    if process.status == PROCESS.CANCELED:
         lifecycle.withdraw()
     else:
         lifecycle.conclude(process.decision)

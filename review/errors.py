@@ -56,3 +56,7 @@ class UrgeTooSoon(ServiceError):
         local = timezone.localtime(next_allowed)
         super().__init__(f"24小时内已催办过，请于 {local:%Y-%m-%d %H:%M} 之后再催办。")
         self.retry_after = max(1, int((next_allowed - timezone.now()).total_seconds()))
+
+
+class PhraseInvalid(ServiceError):
+    """An opinion phrase that is empty or too long (HTTP 400)."""

@@ -7,7 +7,8 @@ Services call `publish`; the notifications app subscribes its handlers when it s
 from collections import defaultdict
 from collections.abc import Callable
 
-EVENTS = ("task_created", "declaration_decided", "task_withdrawn", "urge")
+# task_handled: a task ended or changed hands, so people it reached may no longer need to act.
+EVENTS = ("task_created", "declaration_decided", "task_withdrawn", "urge", "task_handled")
 
 _subscribers: dict[str, list[Callable[..., object]]] = defaultdict(list)
 

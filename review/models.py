@@ -4,6 +4,7 @@ working-day calendar that set each task's due time."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
@@ -59,6 +60,11 @@ class ReviewProcess(Process):
     decision: models.CharField[str, str] = models.CharField(
         _("最近决定"), max_length=16, choices=Decision.choices, blank=True
     )
+    # What was submitted for this round (declarations.content.canonical_content), so that the
+    # next round can show what changed. Empty for rounds submitted before it was kept.
+    submitted_content: models.JSONField = models.JSONField(
+        _("提交时的内容"), null=True, blank=True, editable=False
+    )
 
     objects = ReviewProcessQuerySet.as_manager()
     if TYPE_CHECKING:
@@ -76,9 +82,36 @@ class ReviewProcess(Process):
         ]
 
 
+# Each deadline level: its name, the time it is due, the flag saying it fired.
+SWEEP_LEVELS = (
+    ("remind", "remind_at", "reminded_at"),
+    ("overdue", "due_at", "overdue_at"),
+    ("escalate", "escalate_at", "escalated_at"),
+)
+
+
 def overdue_condition(now=None) -> models.Q:
     """Open and past its due time: the one definition of an overdue task."""
-    return models.Q(status__in=OPEN_STATUSES, due_at__lt=now or timezone.now())
+    return models.Q(open=True, due_at__lt=now or timezone.now())
+
+
+class TaskState(models.TextChoices):
+    """Where a review task stands, as its own row records it (viewflow's status and outcome in
+    words): what the inbox, 已办 and the admin show and filter on."""
+
+    QUEUED = "queued", _("待认领")
+    HELD = "held", _("办理中")
+    DONE = "done", _("已办")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+def task_state(status: str, owner_id: int | None) -> str:
+    """The row's state for a viewflow status: canceled review tasks were withdrawn."""
+    if status == STATUS.DONE:
+        return TaskState.DONE
+    if status in OPEN_STATUSES:
+        return TaskState.HELD if owner_id else TaskState.QUEUED
+    return TaskState.WITHDRAWN
 
 
 class ReviewTaskQuerySet(TaskQuerySet):
@@ -87,7 +120,9 @@ class ReviewTaskQuerySet(TaskQuerySet):
         return self.filter(stage__in=REVIEW_STAGES, declaration__isnull=False)
 
     def open(self) -> ReviewTaskQuerySet:
-        return self.filter(status__in=OPEN_STATUSES)
+        """Waiting for a decision: read from the task's own row, which review.engine keeps
+        equal to viewflow's status."""
+        return self.filter(open=True)
 
     def overdue(self, now=None) -> ReviewTaskQuerySet:
         return self.filter(overdue_condition(now))
@@ -126,10 +161,10 @@ class ReviewTask(Task):
         _("办理期限"), null=True, blank=True, db_index=True
     )
     remind_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
-        _("提醒时间"), null=True, blank=True, db_index=True
+        _("提醒时间"), null=True, blank=True
     )
     escalate_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
-        _("升级时间"), null=True, blank=True, db_index=True
+        _("升级时间"), null=True, blank=True
     )
     outcome: models.CharField[str, str] = models.CharField(_("办理结果"), max_length=16, blank=True)
     # Each deadline level fires once: the sweep that sets one of these is the one that notifies.
@@ -143,6 +178,59 @@ class ReviewTask(Task):
         _("已升级至管理员"), null=True, blank=True
     )
 
+    # The inbox's own copy of what it filters and sorts on, so that its queries read this row
+    # alone: viewflow's status and owner (kept equal by review.engine after every activation),
+    # and the declaration's unit, department, year, budget and submitter (fixed while the round
+    # runs: a declaration under review cannot be edited).
+    open: models.BooleanField[bool, bool] = models.BooleanField(_("待办"), default=True)
+    state: models.CharField[str, str] = models.CharField(
+        _("状态"), max_length=16, choices=TaskState.choices, default=TaskState.QUEUED
+    )
+    holder: models.ForeignKey[User | None, User | None] = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("办理人"),
+    )
+    arrived_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
+        _("到达时间"), null=True, blank=True
+    )
+    finished_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
+        _("办理时间"), null=True, blank=True
+    )
+    unit: models.ForeignKey[Organisation | None, Organisation | None] = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("填报单位"),
+    )
+    department: models.ForeignKey[Organisation | None, Organisation | None] = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("主管部门"),
+    )
+    fiscal_year: models.PositiveSmallIntegerField[int | None, int | None] = (
+        models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
+    )
+    budget: models.DecimalField[Decimal | None, Decimal | None] = models.DecimalField(
+        _("金额（万元）"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    submitter: models.ForeignKey[User | None, User | None] = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("提交人"),
+    )
+
     objects = ReviewTaskQuerySet.as_manager()
     if TYPE_CHECKING:
         # As on ReviewProcess: for the reverse relation Declaration.review_tasks.
@@ -151,11 +239,75 @@ class ReviewTask(Task):
     class Meta:
         verbose_name = _("审核任务")
         verbose_name_plural = _("审核任务")
-        indexes = [models.Index(fields=["candidate_organisation", "candidate_role", "stage"])]
+        indexes = [
+            models.Index(fields=["candidate_organisation", "candidate_role", "stage"]),
+            # The inbox: a queue's open tasks, a reviewer's own open tasks (both by due time),
+            # and a reviewer's finished tasks, latest first.
+            models.Index(
+                fields=["candidate_organisation", "candidate_role", "due_at", "task_ptr"],
+                condition=models.Q(open=True),
+                name="review_task_open_queue",
+            ),
+            models.Index(
+                fields=["holder", "due_at", "task_ptr"],
+                condition=models.Q(open=True),
+                name="review_task_open_holder",
+            ),
+            models.Index(
+                fields=["holder", "-finished_at", "-task_ptr"],
+                condition=models.Q(open=False),
+                name="review_task_done_holder",
+            ),
+            # The deadline sweep's levels (notifications.sweeps): only open tasks whose level
+            # has not fired, so its query never walks through finished or notified tasks.
+            *(
+                models.Index(
+                    fields=[when],
+                    condition=models.Q(outcome="", **{f"{flag}__isnull": True}),
+                    name=f"review_task_{level}_due",
+                )
+                for level, when, flag in SWEEP_LEVELS
+            ),
+        ]
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def stage_label(self) -> str:
+        """The task's own stage in words (not the declaration's current one)."""
+        return str(Stage(self.stage).label) if self.stage in Stage.values else ""
+
+    @property
+    def decision_label(self) -> str:
+        """What became of the task in words: the decision taken on it, or 已撤回."""
+        if self.state == TaskState.WITHDRAWN:
+            return str(TaskState.WITHDRAWN.label)
+        if self.outcome in Decision.values:
+            return str(Decision(self.outcome).label)
+        return str(self.get_state_display())
+
+    def copy_status(self) -> list[str]:
+        """Bring the row's own open, state, holder and finish time in line with viewflow's
+        status, owner and finish time; returns the fields to save."""
+        self.open = self.status in OPEN_STATUSES
+        self.state = task_state(self.status, self.owner_id)
+        self.holder_id = self.owner_id
+        self.finished_at = self.finished
+        return list(STATUS_COPY_FIELDS)
+
+    def copy_declaration(self, declaration: Declaration, submitter_id: int | None) -> None:
+        """Record what the inbox shows and filters on about the declaration under review."""
+        self.unit_id = declaration.reporting_unit_id
+        self.department_id = declaration.competent_department_id
+        self.fiscal_year = declaration.fiscal_year
+        self.budget = declaration.budget
+        self.submitter_id = submitter_id
+        self.arrived_at = self.created
+
+
+STATUS_COPY_FIELDS = ("open", "state", "holder", "finished_at")
 
 
 # --- Time limits and the working-day calendar ---------------------------------------------
@@ -219,3 +371,32 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+# --- A reviewer's own opinion phrases ------------------------------------------------------------
+
+
+class OpinionPhrase(models.Model):
+    """An opinion a reviewer saved to pick again (常用意见); each person sees only their own."""
+
+    MAX_LENGTH = 500
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="opinion_phrases",
+        verbose_name=_("用户"),
+    )
+    text = models.CharField(_("意见"), max_length=MAX_LENGTH)
+    created_at = models.DateTimeField(_("保存时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("常用意见")
+        verbose_name_plural = _("常用意见")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "text"], name="opinion_phrase_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:40]

@@ -6,7 +6,8 @@ from viewflow.workflow.status import STATUS
 
 from declarations.models import Declaration
 from declarations.stages import STAGE_ROLE, stage_organisation
-from organisations.selectors import members_with_role
+from organisations.memo import remembered
+from organisations.selectors import role_holders
 from review.deadlines import task_deadlines
 from review.models import ReviewProcess, ReviewTask
 
@@ -26,7 +27,10 @@ def init_review_task(activation) -> None:
     task: ReviewTask = activation.task
     process: ReviewProcess = activation.process.coerced
     stage = task.flow_task.name
-    declaration = process.declaration
+    declaration = remembered(
+        ("declaration", process.declaration_id),
+        lambda: Declaration.objects.with_related().get(pk=process.declaration_id),
+    )
     task.declaration = declaration
     task.stage = stage
     task.candidate_role = STAGE_ROLE[stage]
@@ -34,10 +38,12 @@ def init_review_task(activation) -> None:
     task.due_at, task.remind_at, task.escalate_at = task_deadlines(
         declaration.reporting_unit.jurisdiction, stage, task.created
     )
-    candidates = list(members_with_role(task.candidate_role, task.candidate_organisation))
+    candidates = role_holders(task.candidate_role, task.candidate_organisation)
     if len(candidates) == 1:
         # A single candidate needs no queue: the task goes straight into their inbox.
         task.owner = candidates[0]
         task.assigned = timezone.now()
         task.status = STATUS.ASSIGNED
+    task.copy_declaration(declaration, process.submitted_by_id)
+    task.copy_status()
     task.save()

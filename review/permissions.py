@@ -27,10 +27,12 @@ from audit.log import record_refusal
 from audit.models import AuditAction
 from declarations.models import EDITABLE_STATUSES, Declaration, DeclarationStatus
 from declarations.stages import REVIEWER_ROLES, Stage, previous_stage, stage_index
+from organisations.memo import remember
 from organisations.models import JURISDICTION_ROLES, Membership, Organisation, Role
+from organisations.names import display_name
 from organisations.selectors import active_memberships, members_with_role
 from review.errors import AlreadyHandled
-from review.models import ReviewProcess, ReviewTask
+from review.models import OpinionPhrase, ReviewProcess, ReviewTask
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -170,9 +172,27 @@ def oversight_jurisdictions(user) -> set[int] | None:
     return jurisdictions
 
 
+def visible_jurisdictions(user) -> set[int] | None:
+    """The jurisdictions the user works in or oversees: a set, or ALL (None)."""
+    if oversight_jurisdictions(user) is ALL:
+        return ALL
+    jurisdictions = set()
+    for membership in _memberships(user):
+        if membership.jurisdiction_id:
+            jurisdictions.add(membership.jurisdiction_id)
+        elif membership.organisation is not None:
+            jurisdictions.add(membership.organisation.jurisdiction_id)
+    return jurisdictions
+
+
 def is_overseer(user) -> bool:
     """Auditors and administrators read the audit log and every task of their jurisdictions."""
     return any(m.role in JURISDICTION_ROLES for m in _memberships(user))
+
+
+def is_auditor(user) -> bool:
+    """Auditors fetch a declaration's audit proof bundle (see `_audit_proof_ruling`)."""
+    return any(m.role == Role.AUDITOR for m in _memberships(user))
 
 
 def _jurisdiction_filter(jurisdictions: set[int] | None, field: str) -> Q:
@@ -223,6 +243,25 @@ def candidate_task_scope(user) -> Q:
                 candidate_organisation=membership.organisation_id,
             )
     return scope
+
+
+def decided_task_scope(user) -> Q:
+    """A filter on review tasks for those the user held to the end (decided, or had withdrawn
+    from them) in a queue the user still belongs to."""
+    if not user or not user.is_authenticated:
+        return NOTHING
+    return candidate_task_scope(user) & Q(holder=user.pk, open=False)
+
+
+def own_units(user) -> list[int]:
+    """The reporting units whose declarations the user prepares or heads (我发起的)."""
+    return sorted(
+        {
+            m.organisation_id
+            for m in _memberships(user)
+            if m.role in (Role.PREPARER, Role.UNIT_HEAD) and m.organisation_id
+        }
+    )
 
 
 def oversight_task_scope(user) -> Q:
@@ -412,7 +451,7 @@ def _task_viewer(memberships, task: ReviewTask) -> Membership | None:
 
 
 def _holder_name(task: ReviewTask) -> str:
-    return task.owner.get_full_name() or task.owner.get_username()
+    return display_name(task.owner)
 
 
 def _task_ruling(user, action: str, task: ReviewTask, memberships=None) -> Ruling:
@@ -596,7 +635,11 @@ def bound_lock_wait() -> None:
 def lock_declaration(declaration_id: int) -> Declaration:
     """Lock the declaration row; every change to it or its tasks happens under this lock."""
     bound_lock_wait()
-    return Declaration.objects.select_for_update(of=("self",)).with_related().get(pk=declaration_id)
+    declaration = (
+        Declaration.objects.select_for_update(of=("self",)).with_related().get(pk=declaration_id)
+    )
+    # The flow's nodes read the declaration again (review.nodes): they get this row, locked.
+    return remember(("declaration", declaration.pk), declaration)
 
 
 def _not_found(user, action: str, kind: str, object_id) -> NotFound:
@@ -644,3 +687,20 @@ def access_task_by_id(
         task.declaration = lock_declaration(task.declaration_id)
         task.refresh_from_db(fields=["status", "owner", "assigned", "finished"])
     return task, require(user, action, task)
+
+
+# --- Opinion phrases -----------------------------------------------------------------------------
+
+
+def phrase_scope(user) -> Q:
+    """The opinion phrases a person may pick and delete: their own, nobody else's."""
+    return Q(user_id=user.pk) if user is not None and user.is_authenticated else NOTHING
+
+
+def access_phrase_by_id(user, phrase_id, *, lock: bool = False) -> OpinionPhrase:
+    """One of the user's own phrases; another person's is as missing as one never saved."""
+    phrases = OpinionPhrase.objects.filter(phrase_scope(user), pk=phrase_id)
+    phrase = (phrases.select_for_update() if lock else phrases).first()
+    if phrase is None:
+        raise NotFound("常用意见不存在。")
+    return phrase

@@ -1,12 +1,18 @@
 """Scoped reads: every list, page, export and API endpoint gets declarations, tasks and audit
 events from here, filtered by the rulebook's scopes."""
 
-from django.db.models import QuerySet
+import base64
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import F, Q, QuerySet
 
 from audit.models import AuditEvent, AuditResult
-from declarations.models import Declaration, DeclarationQuerySet
+from declarations.models import Declaration, DeclarationQuerySet, DeclarationStatus
 from review import permissions
-from review.models import OPEN_STATUSES, ReviewTask, ReviewTaskQuerySet
+from review.models import ReviewTask, ReviewTaskQuerySet
 from review.permissions import VIEW_REFUSALS
 
 TASK_VIEWS = ("inbox", "queue", "open", "done", "all")
@@ -18,32 +24,237 @@ def declarations_visible_to(user) -> DeclarationQuerySet:
 
 
 def tasks_for(user, *, view: str = "open", overdue: bool | None = None) -> ReviewTaskQuerySet:
-    """Review tasks for the task list: mine, my queue's, done by me, or all I oversee."""
+    """Review tasks for the task list: mine and my queue's (open), mine only (inbox), my queue's
+    (queue), those I decided (done), or all I oversee (all). Every filter reads the task's own
+    row (its partial indexes), never viewflow's task table."""
     tasks = ReviewTask.objects.reviews()
-    candidate = permissions.candidate_task_scope(user)
-    # Held tasks count only while the holder still has the role; done tasks only while the
-    # declaration is still within the user's scope.
-    mine = tasks.open().filter(candidate, owner=user)
-    queue = tasks.filter(candidate, status="NEW", owner__isnull=True)
+    # Held tasks count only while the holder still has the role.
+    waiting = tasks.filter(permissions.candidate_task_scope(user), open=True)
+    mine_or_queue = Q(holder=user.pk) | Q(holder__isnull=True)
     if view == "inbox":
-        tasks = mine
+        tasks = waiting.filter(holder=user.pk)
     elif view == "queue":
-        tasks = queue
+        tasks = waiting.filter(holder__isnull=True)
     elif view == "done":
-        tasks = (
-            tasks.filter(owner=user)
-            .exclude(status__in=OPEN_STATUSES)
-            .filter(declaration__in=Declaration.objects.filter(permissions.declaration_scope(user)))
-        )
+        tasks = tasks.filter(permissions.decided_task_scope(user))
     elif view == "all":
-        tasks = tasks.filter(permissions.oversight_task_scope(user)) | mine | queue
+        tasks = tasks.filter(
+            permissions.oversight_task_scope(user)
+            | (permissions.candidate_task_scope(user) & Q(open=True) & mine_or_queue)
+        )
     else:
-        tasks = mine | queue
+        tasks = waiting.filter(mine_or_queue)
     if overdue is not None:
         tasks = tasks.overdue() if overdue else tasks.not_overdue()
-    return tasks.select_related(
-        "declaration__reporting_unit", "candidate_organisation", "owner"
-    ).order_by("due_at", "pk")
+    return tasks.select_related(*TASK_ROW_RELATED).order_by("due_at", "pk")
+
+
+# What a row of the task list shows (the API's serializer reads the declaration's unit and the
+# viewflow owner too).
+TASK_ROW_RELATED = (
+    "declaration__reporting_unit",
+    "unit",
+    "department",
+    "holder",
+    "submitter",
+    "candidate_organisation",
+    "owner",
+)
+
+# What the inbox page shows of each task: its own row and the names it links to. Reading only
+# these keeps viewflow's task table and the declaration's long texts out of the page's query.
+INBOX_ROW_FIELDS = (
+    "stage",
+    "due_at",
+    "open",
+    "state",
+    "outcome",
+    "arrived_at",
+    "finished_at",
+    "fiscal_year",
+    "budget",
+    "declaration",
+    "declaration__name",
+    "unit",
+    "unit__name",
+    "holder",
+    "holder__username",
+    "holder__first_name",
+    "holder__last_name",
+    "submitter",
+    "submitter__username",
+    "submitter__first_name",
+    "submitter__last_name",
+)
+
+
+def inbox_rows(tasks: QuerySet) -> QuerySet:
+    """The tasks with only what a row of the inbox page shows."""
+    return (
+        tasks.select_related(None)
+        .select_related("declaration", "unit", "holder", "submitter")
+        .only(*INBOX_ROW_FIELDS)
+    )
+
+
+BADGE_CAP = 99
+
+
+def open_task_count(user) -> int:
+    """How many tasks wait for the user (mine and my queue's), counted up to BADGE_CAP + 1 so
+    the menu's badge costs the same however long the queue is. Counted once per user object
+    (one request), however many places show it."""
+    cached = getattr(user, "_open_task_count", None)
+    if cached is None:
+        cached = user._open_task_count = tasks_for(user).order_by()[: BADGE_CAP + 1].count()
+    return cached
+
+
+def open_task_badge(user) -> str:
+    """The menu's count of waiting tasks: "" for none, "99+" past the cap."""
+    count = open_task_count(user)
+    return f"{BADGE_CAP}+" if count > BADGE_CAP else (str(count) if count else "")
+
+
+def declarations_started_by(user) -> DeclarationQuerySet:
+    """我发起的: every declaration of the units the user prepares for or heads, latest first."""
+    return (
+        Declaration.objects.filter(reporting_unit__in=permissions.own_units(user))
+        .exclude(status=DeclarationStatus.DRAFT, review_round=0)
+        .with_related()
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def waiting_tasks_of(declarations) -> dict[int, ReviewTask]:
+    """The open review task of each declaration (where it stands), by declaration id."""
+    tasks = (
+        ReviewTask.objects.reviews()
+        .filter(declaration__in=[d.pk for d in declarations], open=True)
+        .select_related("holder", "candidate_organisation")
+    )
+    return {task.declaration_id: task for task in tasks if task.declaration_id is not None}
+
+
+# --- Keyset pagination ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    """One page of a list read by keyset: its rows and the cursors of its neighbours."""
+
+    rows: list
+    next_cursor: str = ""
+    previous_cursor: str = ""
+    first: bool = True
+
+
+def _cursor(value, pk: int, direction: str) -> str:
+    value = value.isoformat() if hasattr(value, "isoformat") else value
+    value = str(value) if isinstance(value, Decimal) else value
+    raw = json.dumps([direction, value, pk], ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _read_cursor(cursor: str, field) -> tuple[str, object, int] | None:
+    """The cursor's direction, sort value and row id; None when it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        direction, value, pk = json.loads(raw)
+        if direction not in ("after", "before") or not isinstance(pk, int):
+            return None
+        return direction, (None if value is None else field.to_python(value)), pk
+    except (ValueError, TypeError, ValidationError):
+        return None
+
+
+def _beyond(name: str, value, pk: int, *, ascending: bool) -> Q:
+    """Rows after (value, pk) in `name` order (nulls last), then by id in the same direction."""
+    more, id_more = ("gt", "pk__gt") if ascending else ("lt", "pk__lt")
+    if value is None:
+        return Q(**{f"{name}__isnull": True, id_more: pk})
+    return (
+        Q(**{f"{name}__{more}": value})
+        | Q(**{name: value, id_more: pk})
+        | Q(**{f"{name}__isnull": True})
+    )
+
+
+def _before(name: str, value, pk: int, *, ascending: bool) -> Q:
+    """Rows before (value, pk) in the same order: the mirror of _beyond."""
+    less, id_less = ("lt", "pk__lt") if ascending else ("gt", "pk__gt")
+    if value is None:
+        return Q(**{f"{name}__isnull": False}) | Q(**{f"{name}__isnull": True, id_less: pk})
+    return Q(**{f"{name}__{less}": value}) | Q(**{name: value, id_less: pk})
+
+
+def _order(name: str, *, ascending: bool) -> list:
+    if ascending:
+        return [F(name).asc(nulls_last=True), "pk"]
+    return [F(name).desc(nulls_last=True), "-pk"]
+
+
+def _value(row, name: str):
+    for part in name.split("__"):
+        row = getattr(row, part) if row is not None else None
+    return row
+
+
+def keyset_page(
+    queryset: QuerySet, *, sort: str, descending: bool, cursor: str, size: int
+) -> KeysetPage:
+    """A page of `queryset` sorted by the field `sort` (then id) that starts after (or ends
+    before) the row named by `cursor`: the database reads only this page, however deep."""
+    field = _sort_field(queryset.model, sort)
+    position = _read_cursor(cursor, field) if cursor else None
+    ascending = not descending
+    if position is None:
+        rows = list(queryset.order_by(*_order(sort, ascending=ascending))[: size + 1])
+        has_more, has_less, first = len(rows) > size, False, True
+        rows = rows[:size]
+    elif position[0] == "after":
+        _direction, value, pk = position
+        rows = list(
+            queryset.filter(_beyond(sort, value, pk, ascending=ascending)).order_by(
+                *_order(sort, ascending=ascending)
+            )[: size + 1]
+        )
+        has_more, has_less, first = len(rows) > size, True, False
+        rows = rows[:size]
+    else:
+        _direction, value, pk = position
+        rows = list(
+            queryset.filter(_before(sort, value, pk, ascending=ascending)).order_by(
+                *_order(sort, ascending=not ascending)
+            )[: size + 1]
+        )
+        has_less = len(rows) > size
+        rows = list(reversed(rows[:size]))
+        has_more, first = True, not has_less
+    return KeysetPage(
+        rows=rows,
+        next_cursor=_cursor(_value(rows[-1], sort), rows[-1].pk, "after")
+        if rows and has_more
+        else "",
+        previous_cursor=_cursor(_value(rows[0], sort), rows[0].pk, "before")
+        if rows and has_less
+        else "",
+        first=first,
+    )
+
+
+def _sort_field(model, name: str):
+    """The model field at the end of a `a__b` path (to read a cursor's value back)."""
+    field = None
+    for part in name.split("__"):
+        field = model._meta.get_field(part)
+        model = field.related_model or model
+    return field
+
+
+def capped_count(queryset: QuerySet, cap: int) -> int:
+    """The number of rows up to cap + 1: enough to say “cap+”, never a count of everything."""
+    return queryset.order_by()[: cap + 1].count()
 
 
 def declaration_history(user, declaration: Declaration) -> QuerySet:

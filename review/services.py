@@ -6,22 +6,32 @@ the declaration, drives the flow through review.engine, writes its audit event w
 membership, and publishes what happened (review.events) in the same transaction.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from audit.log import record_event
 from audit.models import AuditAction, AuditEvent, AuditResult
-from declarations.content import content_digest
+from declarations.content import canonical_content, content_digest
 from declarations.models import Declaration, DeclarationStatus, Stamp
 from declarations.stages import REVIEW_STAGES, ReviewNotConfigured, Stage, stage_organisation
 from declarations.validation import validate_for_submit
 from organisations.models import Membership
+from organisations.names import display_name
 from review import engine, permissions
-from review.errors import AlreadyHandled, OpinionRequired, SubmitRejected, UrgeTooSoon
+from review.errors import (
+    AlreadyHandled,
+    OpinionRequired,
+    PhraseInvalid,
+    ServiceError,
+    SubmitRejected,
+    UrgeTooSoon,
+)
 from review.events import publish
-from review.models import Decision, ReviewProcess, ReviewTask
+from review.models import Decision, OpinionPhrase, ReviewProcess, ReviewTask
 from review.permissions import RETURN_PREVIOUS, Action, NotAllowed
 from review.transaction import service
 
@@ -36,7 +46,7 @@ def _stamp(*, declaration: Declaration, stage: str, actor, organisation, opinion
         round=declaration.review_round,
         opinion=opinion,
         signer=actor,
-        signer_name=actor.get_full_name() or actor.get_username(),
+        signer_name=display_name(actor),
         organisation=organisation,
         seal=organisation.seal,
         stamped_at=timezone.now(),
@@ -105,6 +115,9 @@ def declaration_submit(*, actor, declaration_id: int) -> Declaration:
         opinion="",
     )
     process = engine.start_process(declaration=declaration, actor=actor, entry_stage=entry)
+    # Kept so that the next round can show what the preparer changed.
+    process.submitted_content = canonical_content(declaration)
+    process.save(update_fields=["submitted_content"])
     task = engine.sync_declaration(declaration, process)
     record_event(
         action=AuditAction.SUBMIT,
@@ -139,6 +152,7 @@ def declaration_withdraw(*, actor, declaration_id: int) -> Declaration:
     )
     if task is not None:
         publish("task_withdrawn", task_id=task.pk)
+        publish("task_handled", task_id=task.pk)
     return declaration
 
 
@@ -208,6 +222,7 @@ def task_claim(*, actor, task_id: int) -> ReviewTask:
         return task
     engine.assign(task, actor)
     _audit_task(AuditAction.CLAIM, actor, task, grant)
+    publish("task_handled", task_id=task.pk)
     return task
 
 
@@ -246,9 +261,10 @@ def _decide(*, actor, task_id: int, action: str, decision: str, opinion: str) ->
     elif decision in (Decision.RETURN_PREPARER, Decision.RETURN_PREVIOUS):
         declaration.returned_from_stage = task.stage
         declaration.save(update_fields=["returned_from_stage"])
-    process = task.process.coerced
-    engine.complete(task, actor=actor, decision=decision)
+    process = ReviewProcess.objects.get(pk=task.process_id)
+    engine.complete(task, process=process, actor=actor, decision=decision)
     next_task = engine.sync_declaration(declaration, process)
+    task.declaration = declaration  # completing the task read it again, without its relations
     _audit_task(
         action,
         actor,
@@ -258,6 +274,7 @@ def _decide(*, actor, task_id: int, action: str, decision: str, opinion: str) ->
         digest=digest or content_digest(declaration),
         details={"decision": decision, "next_stage": next_task.stage if next_task else ""},
     )
+    publish("task_handled", task_id=task.pk)
     if decision == Decision.APPROVE and next_task is not None:
         publish("task_created", task_id=next_task.pk)
     else:
@@ -339,6 +356,7 @@ def _move_task(*, actor, task_id, to_user_id, reason: str, action: str) -> Revie
             "to": target.get_username(),
         },
     )
+    publish("task_handled", task_id=task.pk)
     publish("task_created", task_id=task.pk)
     return task
 
@@ -365,3 +383,75 @@ def task_hand_over(*, actor, task_id: int, to_user_id: int, reason: str) -> Revi
         reason=reason,
         action=AuditAction.HAND_OVER,
     )
+
+
+# --- Batch approval ------------------------------------------------------------------------------
+
+BATCH_APPROVE_MAX_TASKS = 100
+
+
+class BatchStatus(StrEnum):
+    APPROVED = "approved"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What happened to one task of a batch: approved, or the error's code and reason."""
+
+    task: int
+    status: BatchStatus
+    code: str = ""
+    detail: str = ""
+
+
+def _batch_error(task_id: int, problem: Exception) -> BatchOutcome:
+    """The code and Chinese reason for a task that could not be approved. A task the user may
+    not see answers like a missing one, so a batch reveals nothing a single request would not."""
+    if isinstance(problem, permissions.NotFound):
+        code, detail = "not_found", "任务不存在。"
+    elif isinstance(problem, AlreadyHandled):
+        code, detail = "already_handled", problem.message
+    elif isinstance(problem, NotAllowed):
+        code, detail = "not_allowed", problem.message
+    else:
+        code, detail = "error", getattr(problem, "message", "") or "无法同意该任务。"
+    return BatchOutcome(task=task_id, status=BatchStatus.ERROR, code=code, detail=detail)
+
+
+def tasks_batch_approve(*, user, task_ids: list[int], opinion: str) -> list[BatchOutcome]:
+    """Agree to several tasks with one opinion: each through task_approve (its own transaction,
+    stamp and audit event); those that fail are reported with the reason, the rest go through."""
+    if len(task_ids) > BATCH_APPROVE_MAX_TASKS:
+        raise ValueError(f"一次最多批量同意 {BATCH_APPROVE_MAX_TASKS} 项任务。")
+    outcomes = []
+    for task_id in dict.fromkeys(task_ids):  # each task once, in the order given
+        try:
+            task_approve(actor=user, task_id=task_id, opinion=opinion)
+        except (permissions.NotFound, NotAllowed, ServiceError) as problem:
+            outcomes.append(_batch_error(task_id, problem))
+        else:
+            outcomes.append(BatchOutcome(task=task_id, status=BatchStatus.APPROVED))
+    return outcomes
+
+
+# --- Opinion phrases (常用意见) ------------------------------------------------------------------
+# A person's own shortcuts, not part of any declaration's history: not audited.
+
+
+@service
+def opinion_phrase_save(*, actor, text: str) -> OpinionPhrase:
+    """Keep an opinion the actor can pick again (常用意见); saving it again keeps one copy."""
+    text = (text or "").strip()
+    if not text:
+        raise PhraseInvalid("常用意见不能为空。")
+    if len(text) > OpinionPhrase.MAX_LENGTH:
+        raise PhraseInvalid(f"常用意见最多 {OpinionPhrase.MAX_LENGTH} 个字。")
+    phrase, _created = OpinionPhrase.objects.get_or_create(user=actor, text=text)
+    return phrase
+
+
+@service
+def opinion_phrase_delete(*, actor, phrase_id: int) -> None:
+    """Delete one of the actor's own opinion phrases."""
+    permissions.access_phrase_by_id(actor, phrase_id, lock=True).delete()

@@ -9,17 +9,19 @@ from typing import ParamSpec, TypeVar
 from django.db import transaction
 
 from audit.log import refusals_survive_rollback
+from organisations.memo import memo_scope
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 def service(function: Callable[P, R]) -> Callable[P, R]:
-    """Run the service atomically, keeping the refusals it records."""
+    """Run the service atomically, keeping the refusals it records; look-ups made inside
+    (organisations.memo) are read once."""
 
     @wraps(function)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        with refusals_survive_rollback(), transaction.atomic():
+        with refusals_survive_rollback(), memo_scope(), transaction.atomic():
             return function(*args, **kwargs)
 
     return run

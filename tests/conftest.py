@@ -6,8 +6,10 @@ Without the service such a test skips with the reason; with REQUIRE_SERVICES=1 (
 service fails the run instead, so CI can never pass on skipped service tests.
 """
 
+import importlib.util
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 import redis
@@ -43,7 +45,19 @@ def redis_broker_reachable(url: str | None) -> bool:
         return False
 
 
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; Playwright downloads no browser here
+
+
+def browser_available() -> bool:
+    return importlib.util.find_spec("playwright") is not None and CHROMIUM.exists()
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("browser"):
+        _require(
+            browser_available(),
+            f"needs the playwright package and {CHROMIUM} (apt-get install -y chromium)",
+        )
     if item.get_closest_marker("postgres"):
         _require(
             connection.vendor == "postgresql",
@@ -75,11 +89,12 @@ def audit_files(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def isolated_audit_files(settings, audit_files, tmp_path):
-    """Checkpoints are signed with the run's own key and anchored in the test's own directory
-    (verification reads every anchor there against the test's log)."""
+    """Checkpoints are signed with the run's own key and anchored in the test's own directory:
+    the database rolls back after each test, so anchors kept across tests would name
+    checkpoints the next test's database never held."""
     settings.AUDIT_SIGNING_KEY = str(audit_files / "audit-signing.pem")
     settings.AUDIT_SIGNING_KEY_CREATE = True
-    settings.AUDIT_ANCHOR_DIR = str(tmp_path / "anchors")
+    settings.AUDIT_ANCHOR_DIR = str(tmp_path / "audit-anchors")
     settings.AUDIT_WITNESS_URL = ""
 
 

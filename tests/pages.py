@@ -172,3 +172,26 @@ def table_cells(element: Element) -> list[list[str]]:
         [cell.text for cell in tr.elements() if cell.tag in ("td", "th")]
         for tr in element.find_all("tr")
     ]
+
+
+# Elements whose text a reader never sees.
+UNSEEN = {"script", "style", "template", "noscript"}
+
+
+def visible_text(element: Element) -> str:
+    """The text a reader sees on the page (scripts, styles and templates left out), with each
+    element's text separated by a line break."""
+    parts: list[str] = []
+
+    def walk(node: Element) -> None:
+        if node.tag in UNSEEN or "hidden" in node.attrs:
+            return
+        for child in node.children:
+            if isinstance(child, str):
+                parts.append(child)
+            else:
+                walk(child)
+        parts.append("\n")
+
+    walk(element)
+    return "".join(parts)

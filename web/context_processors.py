@@ -1,14 +1,18 @@
 from notifications.models import Notification
 from review.permissions import is_overseer
+from review.selectors import open_task_badge
 
 
 def roles(request):
-    """What the navigation shows: the audit log link and the unread notification count."""
+    """What the navigation shows: the audit log link, the waiting tasks and the unread
+    notification count."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     return {
         "is_overseer": is_overseer(user),
+        # The menu's count of waiting tasks: capped, so it costs the same for any queue.
+        "open_tasks_badge": open_task_badge(user),
         "unread_notifications": Notification.objects.filter(
             user=user, read_at__isnull=True, show_in_app=True
         ).count(),

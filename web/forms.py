@@ -11,6 +11,7 @@ from django.forms import formset_factory
 
 from declarations.content import DECLARATION_FIELDS, DeclarationContent
 from declarations.formatting import plain_number
+from declarations.layout import SPECIAL_FUND_NATURES
 from declarations.models import (
     LEVEL2_PARENT,
     Declaration,
@@ -98,6 +99,15 @@ class DeclarationForm(forms.ModelForm):
                 self.initial["budget"] = plain_number(self.instance.budget)
         for name, field in self.fields.items():
             field.label = field_label(kind, name)
+        if kind == DeclarationKind.SPECIAL_FUND:
+            self._offer_special_fund_natures()
+
+    def _offer_special_fund_natures(self) -> None:
+        """专项属性 offers the boxes of seed 001 (新增项目, 延续项目); a value saved before
+        stays on offer so that saving the form never loses it."""
+        field = self.fields["nature"]
+        kept = {str(value) for value in SPECIAL_FUND_NATURES} | {self.instance.nature}
+        field.choices = [(v, label) for v, label in field.choices if v == "" or v in kept]
 
 
 class FundingForm(forms.Form):
@@ -123,7 +133,13 @@ class IndicatorForm(forms.Form):
     level2 = forms.ChoiceField(
         label="二级指标", choices=BLANK + IndicatorLevel2.choices, required=False
     )
-    name = forms.CharField(label="三级指标", required=False, max_length=300)
+    # A text area so that a long name wraps within its column; it stays one line (see _one_line).
+    name = forms.CharField(
+        label="三级指标",
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     operator = forms.ChoiceField(label="比较", choices=BLANK + Operator.choices, required=False)
     value = forms.DecimalField(
         label="指标值",
@@ -136,7 +152,7 @@ class IndicatorForm(forms.Form):
     unit = forms.CharField(label="计量单位", required=False, max_length=20)
     target_text = forms.CharField(label="定性指标值", required=False, max_length=300)
     basis = forms.CharField(
-        label="指标值确定依据", required=False, widget=forms.Textarea(attrs={"rows": 1})
+        label="指标值确定依据", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
@@ -258,6 +274,11 @@ def _rows(formset) -> list[dict]:
     return [data for _, _, data in ordered if not _is_blank(data)]
 
 
+def _one_line(text: str) -> str:
+    """A name typed in a text area, without the line breaks a wrapped box invites."""
+    return "".join(text.splitlines()).strip()
+
+
 def _indicator(row: dict) -> dict:
     level2 = row.get("level2") or ""
     level1 = row.get("level1") or (LEVEL2_PARENT.get(level2, "") if level2 else "")
@@ -265,7 +286,7 @@ def _indicator(row: dict) -> dict:
         "horizon": row.get("horizon") or Horizon.ANNUAL,
         "level1": level1,
         "level2": level2,
-        "name": (row.get("name") or "").strip(),
+        "name": _one_line(row.get("name") or ""),
         "operator": row.get("operator") or "",
         "value": row.get("value"),
         "unit": (row.get("unit") or "").strip(),

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "review",
     "notifications",
     "demo",
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "audit.context.AuditContextMiddleware",
+    "notifications.links.RequestSiteMiddleware",
     "config.busy.DatabaseBusyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -207,7 +209,8 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
-# Where links in e-mails point to.
+# Where links in notices point when no request caused them (sweeps, digest); notices caused by
+# a request link to the host that request came to (notifications.links).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="预算绩效审批 <noreply@localhost>")
 
@@ -274,7 +277,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Two choice sets are called `status`: the declaration's keeps its name, StatusEnum, and the
+    # batch approval result's (approved or error) gets its own.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "declarations.models.DeclarationStatus",
+        "BatchStatusEnum": [("approved", "已同意"), ("error", "未能同意")],
+    },
 }
 # API tokens (django-rest-knox): expire after API_TOKEN_TTL_DAYS without use; a token in use has
 # its expiry moved forward at most once an hour (or a tenth of the lifetime), not on every request.

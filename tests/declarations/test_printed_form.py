@@ -2,13 +2,20 @@
 (../shared/seeds/), including the review boxes with opinion, seal and date (the stamp's local
 date)."""
 
+import contextlib
 import html
 import re
+import shutil
+import subprocess
+import zlib
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import time_machine
+from django.contrib.staticfiles import finders
 
+from declarations.content import content_of
 from declarations.models import Stage
 from review import engine
 from review import services as review
@@ -18,12 +25,14 @@ from tests.declarations.helpers import EZ_PROJECT, NY_GRID, NY_RELOCATION, SEED_
 from tests.pages import page_of, table_cells
 from tests.review.helpers import (
     SEED_NAMES,
+    approve_to_end,
     login,
     open_task,
     opinion_cell,
     page_text,
     people_of,
     seed,
+    submit,
     user,
 )
 
@@ -35,7 +44,15 @@ def _print(client, declaration):
 
 
 def _rows(response) -> list[list[str]]:
-    return table_cells(page_of(response).find("table", cls="form"))
+    """The rows of the form's tables (one for the special fund form, one per section of the
+    project form), in page order."""
+    tables = page_of(response).find_all("table", cls="form")
+    assert tables, "no printed form on the page"
+    return [row for table in tables for row in table_cells(table)]
+
+
+def _review_titles(rows) -> list[str]:
+    return [row[0] for row in rows if row and row[0].endswith("审核意见")]
 
 
 def _row_starting(rows, label: str) -> list[str]:
@@ -125,16 +142,32 @@ def test_the_project_form_prints_every_value_of_seed_000(client, ez_project, log
     assert "项目支出绩效目标申报表" in text
     assert "（ 2023 年度）" in text
     assert "填报单位（盖章）：鄂州市综治中心（市网格化管理服务中心）" in text
-    assert _row_starting(rows, "项目名称") == ["项目名称", EZ_PROJECT]
-    assert _row_starting(rows, "项目类别") == ["项目类别", "本级支出项目"]
-    assert _row_starting(rows, "项目性质") == ["项目性质", "持续性项目"]
-    assert _row_starting(rows, "主管部门")[:2] == ["主管部门", "市委政法委"]
+    # 项目名称, 项目类别 and 项目性质 share one row, as on the seed.
+    assert _row_starting(rows, "项目名称") == [
+        "项目名称",
+        EZ_PROJECT,
+        "项目类别",
+        "本级支出项目",
+        "项目性质",
+        "持续性项目",
+    ]
     basis = _row_starting(rows, "立项依据")[1]
     for paragraph in EZ_BASIS:
         assert paragraph in basis
     assert _row_starting(rows, "项目预算") == ["项目预算", "280万元"]
     assert _row_starting(rows, "长期绩效目标1") == ["长期绩效目标1", EZ_LONG_TERM_GOAL]
     assert _row_starting(rows, "年度绩效目标1") == ["年度绩效目标1", EZ_ANNUAL_GOAL]
+
+    # The 长期绩效目标表 with 指标值 and 指标值确定依据, its long-term rows grouped as on paper.
+    long_term_header = ["目标名称", "一级指标", "二级指标", "三级指标", "指标值", "指标值确定依据"]
+    assert rows[rows.index(long_term_header) - 1] == ["长期绩效目标表"]
+    start = rows.index(long_term_header) + 1
+    long_term = rows[start : start + 10]
+    assert [row[-3:-1] for row in long_term] == [
+        [name, target] for name, _c, target in EZ_LONG_TERM_ROWS
+    ]
+    assert long_term[0][:3] == ["长期目标", "产出指标", "数量指标"]
+    assert long_term[1] == [EZ_LONG_TERM_ROWS[1][0], EZ_LONG_TERM_ROWS[1][2], ""]
 
     header = ["目标名称", "一级指标", "二级指标", "三级指标", "绩效目标分类", "指标内容"]
     start = rows.index(header) + 1
@@ -150,6 +183,11 @@ def test_the_project_form_prints_every_value_of_seed_000(client, ez_project, log
     assert table[8][:2] == ["满意度指标", "服务对象满意度指标"]
     assert table[10][:3] == ["长期目标", "产出指标", "数量指标"]
 
+    # The seed's rows only: no 主管部门 / 联系人 row, no remarks row when there are none, and
+    # the one review box seed 000 has.
+    assert not any("主管部门" in row for row in rows)
+    assert not any("其他需要说明的问题" in row for row in rows)
+    assert _review_titles(rows) == ["主管部门审核意见"]
     department = _row_starting(rows, "主管部门审核意见")
     assert "审核意见：" in department[1]
     assert "（盖章）" in department[1]
@@ -247,6 +285,7 @@ def test_the_special_fund_form_prints_every_value_of_seed_001(client, seeds, log
     nature = _row_starting(rows, "专项属性")[1]
     assert "新增项目☑" in nature
     assert "延续项目□" in nature
+    assert "持续性项目" not in nature  # the seed offers two boxes
     assert _row_starting(rows, "主管部门") == [
         "主管部门",
         "区委政法委",
@@ -281,6 +320,7 @@ def test_the_special_fund_form_prints_every_value_of_seed_001(client, seeds, log
     header = ["专项年度绩效指标", "一级指标", "二级指标", "三级指标内容", "指标值及单位"]
     assert _contains_run(rows, [header, *expected["indicators"]])
     assert _row_starting(rows, "其他需要说明的问题") == ["其他需要说明的问题", "无"]
+    assert _review_titles(rows) == ["财政部门业务股室审核意见", "财政部门监督绩效股审核意见"]
     for title in ("财政部门业务股室审核意见", "财政部门监督绩效股审核意见"):
         box = _row_starting(rows, title)[1]
         assert "（盖章）" in box
@@ -298,17 +338,19 @@ def test_review_opinions_print_with_opinion_seal_and_date(client, ez_project, lo
             task_approve(actor=demo.user(reviewer), task_id=task.pk, opinion="同意")
 
     login("ez_preparer")
-    rows = _rows(_print(client, ez_project))
+    response = _print(client, ez_project)
+    rows = _rows(response)
 
     department = _row_starting(rows, "主管部门审核意见")[1]
     assert "审核意见：同意" in department
     assert "市委政法委（盖章）" in department
     assert "2022年10月20日" in department
-    head = _row_starting(rows, "单位负责人审核意见")[1]
-    assert "审核意见：同意" in head
-    assert "2022年10月20日" in head
-    finance = _row_starting(rows, "财政部门业务股室审核意见")[1]
-    assert "同意" not in finance
+    # The unit head has no box on seed 000: their stamp prints under the form, not as a row.
+    assert _review_titles(rows) == ["主管部门审核意见"]
+    appendix = table_cells(page_of(response).find("table", cls="stamps-appendix"))
+    assert [row[0] for row in appendix] == ["单位负责人审核意见"]
+    assert "审核意见：同意" in appendix[0][1]
+    assert "2022年10月20日" in appendix[0][1]
 
 
 @pytest.mark.django_db
@@ -351,3 +393,106 @@ def test_printed_dates_are_the_local_date_of_the_stamp(client, demo):
     assert "2026年11月22日" in cell
     assert "2026年11月21日" not in html
     assert f"填报单位（盖章）：{people.unit}" in html
+
+
+@pytest.mark.django_db
+def test_the_basis_prints_in_the_long_term_table_and_adds_no_column(client, seeds, login):
+    """指标值确定依据 has its column in seed 000's 长期绩效目标表 only; seed 001 has no such
+    column, so a special fund's basis adds none."""
+    long_term_row = next(
+        i
+        for i, row in enumerate(content_of(seeds[EZ_PROJECT]).indicators)
+        if row["horizon"] == "long_term"
+    )
+    change_content(
+        seeds[EZ_PROJECT], lambda c: c.indicators[long_term_row].update(basis="市编办批复")
+    )
+    change_content(seeds[NY_GRID], lambda c: c.indicators[0].update(basis="上年完成数"))
+
+    login("ez_preparer")
+    rows = _rows(_print(client, seeds[EZ_PROJECT]))
+    header = ["目标名称", "一级指标", "二级指标", "三级指标", "指标值", "指标值确定依据"]
+    first = rows[rows.index(header) + 1]
+    assert first[-1] == "市编办批复"
+    assert all("市编办批复" not in cell for row in rows[rows.index(header) + 11 :] for cell in row)
+
+    login("ny_preparer")
+    response = _print(client, seeds[NY_GRID])
+    rows = _rows(response)
+    assert ["专项年度绩效指标", "一级指标", "二级指标", "三级指标内容", "指标值及单位"] in rows
+    assert not any("指标值确定依据" in row for row in rows)
+    assert "上年完成数" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_special_fund_still_marked_ongoing_keeps_its_nature_in_words(client, ny_grid, login):
+    """A special fund saved as 持续性项目 before the form offered two boxes: neither box is
+    ticked and the nature still prints, so nothing is lost."""
+    change_content(ny_grid, lambda c: c.fields.update(nature="ongoing"))
+    login("ny_preparer")
+    nature = _row_starting(_rows(_print(client, ny_grid)), "专项属性")[1]
+    assert "新增项目□" in nature
+    assert "延续项目□" in nature
+    assert "（持续性项目）" in nature
+
+
+def _pdf_pages(pdf: bytes) -> list[int]:
+    """Text runs drawn on each page of a Chromium PDF (content streams are deflated)."""
+    objects = dict(re.findall(rb"(\d+) 0 obj(.*?)endobj", pdf, re.S))
+    pages = []
+    for body in objects.values():
+        if not re.search(rb"/Type\s*/Page(?!s)", body):
+            continue
+        reference = re.search(rb"/Contents\s+(\d+) 0 R", body)
+        stream = objects.get(reference.group(1), b"") if reference else b""
+        data = re.search(rb"stream\r?\n(.*?)endstream", stream, re.S)
+        raw = data.group(1) if data else b""
+        with contextlib.suppress(zlib.error):
+            raw = zlib.decompress(raw)
+        pages.append(len(re.findall(rb"T[Jj]", raw)))
+    return pages
+
+
+def _print_to_pdf(client, declaration, tmp_path) -> list[int]:
+    html = _print(client, declaration).content.decode()
+    for name in ("approvals/app.css", "approvals/print.css"):
+        html = html.replace(f"/static/{name}", Path(finders.find(name)).as_uri())
+    page = tmp_path / "form.html"
+    page.write_text(html, encoding="utf-8")
+    pdf = tmp_path / "form.pdf"
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return _pdf_pages(pdf.read_bytes())
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs it)")
+@pytest.mark.parametrize("name", [EZ_PROJECT, NY_RELOCATION, NY_GRID], ids=SEED_IDS)
+def test_printed_pages_are_a4_without_a_near_empty_page(client, seeds, login, demo, tmp_path, name):
+    """Printed by Chromium on A4, as a draft and once approved through every stage (the stamps
+    take room): a special fund form is one page, as seed 001; no page of any form carries less
+    than a quarter of the fullest page's text."""
+    declaration = seeds[name]
+    login("admin")
+    for state in ("draft", "approved"):
+        if state == "approved":
+            approve_to_end(submit(declaration))
+        pages = _print_to_pdf(client, declaration, tmp_path)
+        if declaration.kind == "special_fund":
+            assert len(pages) == 1, (state, pages)
+        assert min(pages) >= max(pages) / 4, (state, pages)

@@ -157,6 +157,8 @@ def test_withdrawal_tells_the_unit_head_the_task_is_gone(flow):
     assert recipients("task_withdrawn") == ["ny_head"]
     (notification,) = notifications("ny_head", "task_withdrawn")
     assert NY_MOVE in notification.title
+    assert "“单位负责人”环节的审核任务已取消" in notification.body
+    assert "unit_head" not in notification.body
 
 
 def test_redelivered_celery_messages_notify_and_mail_once(flow):

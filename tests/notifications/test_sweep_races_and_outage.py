@@ -169,3 +169,47 @@ def test_sweep_after_two_day_outage_sends_every_missed_level_once(flow, time_mac
     assert recipients("escalation") == ["ny_head"]
     assert recipients("escalation_admin") == ["admin"]
     assert len(audit_events(AuditAction.ESCALATE)) == 2
+
+
+def _three_overdue_unit_head_tasks(flow, time_machine) -> list:
+    """NY_MOVE, NY_GRID and EZ_PROJECT submitted Mon 03-02 09:00: all overdue Thu 03-05 09:00."""
+    time_machine.move_to(at(2026, 3, 2, 9), tick=False)
+    tasks = [flow.submit(seed(name)) for name in (NY_MOVE, NY_GRID, EZ_PROJECT)]
+    time_machine.move_to(at(2026, 3, 5, 9, 1), tick=False)
+    return tasks
+
+
+@pytest.mark.django_db
+def test_one_sweep_clears_a_backlog_larger_than_its_batch(flow, time_machine, monkeypatch):
+    """A backlog bigger than one batch (one task per batch here, as 1,000 are in production)
+    is cleared by a single run: every overdue task escalated once; the next run finds nothing."""
+    monkeypatch.setattr(sweeps, "BATCH", 1)
+    tasks = _three_overdue_unit_head_tasks(flow, time_machine)
+    report = flow.sweep()
+    assert sorted(report.overdue) == sorted(t.pk for t in tasks)
+    assert _per_person("escalation") == Counter(
+        {("ny_head", NY_MOVE): 1, ("ny_head", NY_GRID): 1, ("ez_head", EZ_PROJECT): 1}
+    )
+    assert len(audit_events(AuditAction.ESCALATE)) == 3
+    assert flow.sweep().as_dict() == {"reminded": 0, "overdue": 0, "escalated": 0}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_taking_batches_at_once_escalate_each_task_once(flow, time_machine, monkeypatch):
+    """Two sweeps released together, each taking one task per batch: between them every
+    overdue task is escalated exactly once (one notice per person, one audit event per task),
+    and a third sweep sends nothing."""
+    monkeypatch.setattr(sweeps, "BATCH", 1)
+    tasks = _three_overdue_unit_head_tasks(flow, time_machine)
+    reports = _sweeps_at_once(at(2026, 3, 5, 9, 1))
+    assert sorted(pk for r in reports for pk in r.overdue) == sorted(t.pk for t in tasks)
+    assert _per_person("escalation") == Counter(
+        {("ny_head", NY_MOVE): 1, ("ny_head", NY_GRID): 1, ("ez_head", EZ_PROJECT): 1}
+    )
+    assert len(audit_events(AuditAction.ESCALATE)) == 3
+    assert sweeps.sweep_deadlines(at(2026, 3, 5, 9, 2)).as_dict() == {
+        "reminded": 0,
+        "overdue": 0,
+        "escalated": 0,
+    }

@@ -276,3 +276,24 @@ def test_saving_over_a_newer_version_keeps_the_input(client, ny_relocation, logi
     reopened = client.get(edit_url(ny_relocation))
     assert reopened.status_code == 200
     assert form_fields(reopened.content.decode(), "edit-form")["name"] == ["另一个标签页里改的名称"]
+
+
+@pytest.mark.django_db
+def test_the_special_fund_form_offers_the_seeds_nature_boxes(client, seeds, login):
+    """专项属性 on seed 001 has two boxes, 新增项目 and 延续项目; the project form keeps its three
+    项目性质 (seed 000 says 持续性项目)."""
+    login(PREPARER_OF[NY_GRID])
+    page = client.get(edit_url(seeds[NY_GRID])).content.decode()
+    select = page[
+        page.index('name="nature"') : page.index("</select>", page.index('name="nature"'))
+    ]
+    assert "新增项目" in select
+    assert "延续项目" in select
+    assert "持续性项目" not in select
+
+    login(PREPARER_OF[EZ_PROJECT])
+    page = client.get(edit_url(seeds[EZ_PROJECT])).content.decode()
+    select = page[
+        page.index('name="nature"') : page.index("</select>", page.index('name="nature"'))
+    ]
+    assert "持续性项目" in select

@@ -15,6 +15,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from audit.models import AuditAction
 from declarations import exports
 from declarations.attachments import max_bytes
 from declarations.content import content_of
@@ -26,9 +27,11 @@ from declarations.validation import validate_for_submit
 from organisations.models import Organisation
 from review import drafts, engine, permissions, selectors, services
 from review.errors import ServiceError, StaleDeclaration, SubmitRejected
-from review.filters import DeclarationFilter
+from review.filters import DeclarationFilter, filter_errors
 from review.models import ReviewProcess
 from review.permissions import Action, NotAllowed, access_declaration_by_id, actions_for
+from review.rounds import changes_since_last_round
+from review.timeline import declaration_timeline, latest_return
 from web.forms import AttachmentForm, EditForms, NewDeclarationForm
 
 PAGE_SIZE = 50
@@ -90,7 +93,10 @@ def home(request):
 def declaration_list(request):
     visible = selectors.declarations_visible_to(request.user)
     filters = DeclarationFilter(request.GET, queryset=visible)
-    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    errors = filter_errors(filters) if not filters.is_valid() else []
+    # A filter that cannot be read lists nothing: showing everything would pass it off as applied.
+    found = filters.qs if not errors else visible.none()
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     years = visible.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
     units = Organisation.objects.filter(pk__in=visible.values("reporting_unit")).order_by("name")
     query = request.GET.copy()
@@ -100,7 +106,10 @@ def declaration_list(request):
         "approvals/declaration_list.html",
         {
             "page": page,
+            "errors": errors,
             "filters": filters.form.cleaned_data,
+            "typed": request.GET,
+            "actions": AuditAction.choices,
             "years": years,
             "units": units,
             "statuses": DeclarationStatus.choices,
@@ -181,7 +190,9 @@ def declaration_detail(request, pk):
             "form": printed_form(declaration),
             "attachments": declaration.attachments.all(),
             "attachment_form": AttachmentForm(),
-            "history": selectors.declaration_history(request.user, declaration)[:20],
+            "timeline": declaration_timeline(request.user, declaration),
+            "returned": _return_opinion(declaration),
+            "changes": changes_since_last_round(declaration),
             "actions": actions,
             "can_edit": Action.EDIT in actions,
             "can_copy": Action.COPY in actions,
@@ -193,12 +204,21 @@ def declaration_detail(request, pk):
     )
 
 
+def _return_opinion(declaration):
+    """The latest return opinion, for as long as the declaration is back with its preparer."""
+    if declaration.status != DeclarationStatus.RETURNED:
+        return None
+    return latest_return(declaration)
+
+
 def _edit_page(request, declaration, forms, *, status=200, checked=False):
     return render(
         request,
         "approvals/declaration_edit.html",
         {
             "declaration": declaration,
+            "returned": _return_opinion(declaration),
+            "changes": changes_since_last_round(declaration),
             "forms": forms,
             "checked": checked,
             "attachments": declaration.attachments.all(),
@@ -400,6 +420,7 @@ def declaration_history_view(request, pk):
             "declaration": declaration,
             "events": selectors.declaration_history(request.user, declaration),
             "stamps": selectors.stamps_for(declaration),
+            "can_export_events": permissions.is_overseer(request.user),
         },
     )
 

@@ -10,9 +10,16 @@ class Command(BaseCommand):
         "(beat runs it every minute); prints the tree's size and root."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="look through every event for one without a leaf, not only recent ones",
+        )
+
+    def handle(self, *args, full: bool = False, **options):
         try:
-            sealed = seal_checkpoint()
+            sealed = seal_checkpoint(full=full)
         except SigningKeyError as error:
             raise CommandError(str(error)) from None
         checkpoint = sealed.checkpoint

@@ -2,18 +2,21 @@
 with the log's own key and anchors the note outside the database; with nothing new it writes
 nothing."""
 
+import threading
 from io import StringIO
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connections, transaction
 
 from audit import anchors
 from audit.checkpoints import seal_checkpoint
 from audit.keys import current_log, signing_key
 from audit.leaves import DatabaseStore, event_leaf_hash
+from audit.log import record_event
 from audit.merkle import inclusion_proof, root, verify_inclusion
-from audit.models import AuditEvent, AuditLeaf, AuditNode, SignedCheckpoint
+from audit.models import AuditAction, AuditEvent, AuditLeaf, AuditNode, SignedCheckpoint
 from audit.signing import parse_and_verify
 from review import services as review
 from tests.review.helpers import EZ, user
@@ -105,3 +108,72 @@ def test_a_failing_anchor_store_leaves_no_checkpoint(history, settings, tmp_path
     with pytest.raises(FileExistsError):
         seal_checkpoint()
     assert _counts() == (0, 0, 0)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_checkpointers_at_once_give_each_event_one_position():
+    """Two checkpointers started together (two threads, two connections): the second waits for
+    the first, finds nothing new and writes nothing; positions stay dense, each event has one."""
+    for number in range(40):
+        record_event(action=AuditAction.VIEW, chain=f"bench:{number % 4}", details={"n": number})
+    barrier = threading.Barrier(2)
+    results: list = []
+
+    def checkpointer():
+        try:
+            barrier.wait()
+            results.append(seal_checkpoint())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=checkpointer) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    total = AuditEvent.objects.count()  # the 40 and whatever the database held before
+    assert sorted(sealed.added for sealed in results) == [0, total]
+    positions = list(AuditLeaf.objects.order_by("position").values_list("position", "event_id"))
+    assert [position for position, _ in positions] == list(range(total))
+    assert sorted(event for _, event in positions) == sorted(
+        AuditEvent.objects.values_list("pk", flat=True)
+    )
+    assert list(SignedCheckpoint.objects.values_list("size", flat=True)) == [total]
+    assert len(_anchored(current_log().log_id)) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_event_that_commits_after_a_later_one_was_sealed_gets_its_leaf_next_time():
+    """A slow transaction takes an event id, a faster one commits a later id and is sealed; when
+    the slow one commits, the next run still gives its event a leaf (after the later one)."""
+    taken, release = threading.Event(), threading.Event()
+    slow_event: list[int] = []
+
+    def slow_writer():
+        try:
+            with transaction.atomic():
+                slow_event.append(record_event(action=AuditAction.VIEW, chain="slow").pk)
+                taken.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=slow_writer)
+    thread.start()
+    assert taken.wait(timeout=30)
+    fast = record_event(action=AuditAction.VIEW, chain="fast")
+    assert fast.pk > slow_event[0]
+    first = seal_checkpoint()
+    assert not AuditLeaf.objects.filter(event_id=slow_event[0]).exists()
+    release.set()
+    thread.join()
+
+    second = seal_checkpoint()
+
+    assert second.added == 1
+    leaf = AuditLeaf.objects.get(event_id=slow_event[0])
+    assert leaf.position == first.checkpoint.size
+    assert AuditLeaf.objects.get(event_id=fast.pk).position < leaf.position

@@ -57,3 +57,19 @@
     window.print();
   });
 })();
+
+// Folding on phones: the top bar's links (<details class="menu">) and the inbox filters
+// (<details class="fold-sm">) stay open on wider screens (where ::details-content exists, the
+// CSS shows them there anyway). On a phone they stay as the page came: the menu folded, the
+// filters open only when some are applied.
+(function () {
+  var wide = window.matchMedia("(min-width: 761px)");
+  function sync(initial) {
+    document.querySelectorAll("details.menu, details.fold-sm").forEach(function (fold) {
+      if (wide.matches) fold.open = true;
+      else if (!initial) fold.open = false;
+    });
+  }
+  sync(true);
+  wide.addEventListener("change", function () { sync(false); });
+})();

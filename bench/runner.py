@@ -1,0 +1,253 @@
+"""One benchmark run: a scratch database prepared, the data set generated, every figure measured,
+and the figures printed as one table (several sizes side by side, with their growth)."""
+
+import json
+import math
+import os
+import platform
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+from django.conf import settings
+from django.core.management import call_command
+from django.db import OperationalError, connection
+from psycopg import sql
+
+from bench import measure
+from bench.generate import SIZES, generate
+from demo.data import load_demo
+from notifications.delivery import BrokerPause
+
+MARK = "perf-approvals benchmark data"
+
+
+class NotABenchDatabase(Exception):
+    """The database holds data the benchmark did not make."""
+
+
+# --- The scratch database ----------------------------------------------------------------------
+
+
+def ensure_database() -> None:
+    """Create the scratch database if it does not exist yet (connecting to `postgres`)."""
+    try:
+        connection.ensure_connection()
+    except OperationalError as error:
+        if "does not exist" not in str(error):
+            raise
+        params = connection.get_connection_params()
+        admin = {k: params[k] for k in ("host", "port", "user", "password") if params.get(k)}
+        with psycopg.connect(dbname="postgres", autocommit=True, **admin) as server:
+            server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(params["dbname"])))
+
+
+def _database_comment() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+            "WHERE datname = current_database()"
+        )
+        row = cursor.fetchone()
+    return (row[0] if row else "") or ""
+
+
+def _holds_data() -> bool:
+    tables = set(connection.introspection.table_names())
+    with connection.cursor() as cursor:
+        for table in ("approvals_declaration", "auth_user"):
+            if table in tables:
+                cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")
+                if cursor.fetchone()[0]:
+                    return True
+    return False
+
+
+def check_database(*, force: bool) -> None:
+    """Refuse a database holding data the benchmark did not generate, unless forced."""
+    if force or _database_comment() == MARK or not _holds_data():
+        return
+    raise NotABenchDatabase(settings.DATABASES["default"]["NAME"])
+
+
+def reset_database(log: Callable[[str], None]) -> None:
+    """Empty the scratch database, migrate it, load the demo data and mark it as the bench's."""
+    name = connection.ops.quote_name(settings.DATABASES["default"]["NAME"])
+    with connection.cursor() as cursor:
+        cursor.execute("DROP SCHEMA public CASCADE")
+        cursor.execute("CREATE SCHEMA public")
+        cursor.execute(f"COMMENT ON DATABASE {name} IS %s", [MARK])
+    log("  migrate …")
+    call_command("migrate", verbosity=0, interactive=False)
+    load_demo()
+
+
+def hand_over_to_broker() -> None:
+    """Without a broker (CELERY_BROKER_URL unset) Celery tasks run inside the request, so every
+    approval would also send its e-mails: the benchmark then leaves them pending for the delivery
+    sweep, as while a broker is down. With a broker, e-mails are handed over as in production."""
+    if not settings.CELERY_BROKER_CONFIGURED:
+        BrokerPause.until = math.inf
+
+
+# --- A run -------------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        server = cursor.fetchone()[0]
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "postgresql": server,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def run(size: str, *, seed: int, reset: bool, log: Callable[[str], None]) -> dict:
+    """Generate the data set of `size` and take every measurement on it."""
+    spec = SIZES[size]
+    hand_over_to_broker()
+    if reset:
+        reset_database(log)
+    else:
+        load_demo()
+    log(f"generating {size} …")
+    generated = generate(size, seed=seed, log=log)
+    result: dict = {
+        "size": size,
+        "seed": seed,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "generation_seconds": generated.seconds,
+        "data": measure.data_counts(),
+    }
+    steps: list[tuple[str, Callable[[], dict]]] = [
+        ("inbox", lambda: measure.measure_inbox(spec.pages)),
+        (
+            "declaration_page",
+            lambda: measure.measure_declaration_page(generated.long_history_id, spec.pages),
+        ),
+        ("approvals", lambda: measure.measure_approvals(spec.seconds)),
+        ("verify_audit", measure.measure_verify_audit),
+        ("sweep", measure.measure_sweep),
+    ]
+    for name, step in steps:
+        log(f"measuring {name} …")
+        result[name] = step()
+    return result
+
+
+# --- The table ---------------------------------------------------------------------------------
+
+INBOX_ROWS = [
+    ("page_open_first", "inbox page, open, first page"),
+    ("page_open_last", "inbox page, open, last page"),
+    ("api_open_first", "inbox API, open, first page"),
+    ("api_open_last", "inbox API, open, last page"),
+    ("page_done_first", "inbox page, done, first page"),
+    ("page_done_last", "inbox page, done, last page"),
+    ("api_done_first", "inbox API, done, first page"),
+    ("api_done_last", "inbox API, done, last page"),
+    ("viewflow_first", "viewflow inbox query, first page"),
+    ("viewflow_last", "viewflow inbox query, last page"),
+]
+
+
+def _timing(figure: dict) -> str:
+    if "error" in figure:
+        return figure["error"]
+    text = f"{figure['median_ms']:.1f} / {figure['p95_ms']:.1f} ms"
+    return f"{text}, {figure['queries']} q" if "queries" in figure else text
+
+
+def _approvals(figure: dict) -> str:
+    tps = figure.get("pgbench_tps")
+    ratio = figure.get("ratio")
+    text = f"{figure['per_second']:.1f}/s ({figure['approvals']} in {figure['seconds']:.1f} s)"
+    if tps:
+        text += f"; pgbench {tps:.0f} tps; ratio {ratio:.4f}"
+    return text
+
+
+def _timed_memory(figure: dict) -> str:
+    if "error" in figure:
+        return figure["error"]
+    return f"{figure['seconds']:.2f} s, peak +{figure['peak_memory_mb']:.0f} MB"
+
+
+def rows(result: dict) -> list[tuple[str, str, float | None]]:
+    """(figure, its text, the number that growth compares) for one run."""
+    data = result["data"]
+    out: list[tuple[str, str, float | None]] = [
+        (f"data: {name}", f"{value:,}", float(value)) for name, value in data.items()
+    ]
+    for workers in ("1", "2"):
+        figure = result["approvals"][workers]
+        out.append((f"approvals/s, {workers} process(es)", _approvals(figure), figure.get("ratio")))
+    for key, label in INBOX_ROWS:
+        figure = result["inbox"][key]
+        out.append((f"{label} (median / p95)", _timing(figure), figure.get("median_ms")))
+    page = result["declaration_page"]
+    out.append((f"declaration page, {page['rounds']} rounds", _timing(page), page.get("median_ms")))
+    sweep = result["sweep"]
+    out.append(
+        (
+            f"sweep over {sweep.get('overdue_tasks', 0):,} overdue tasks",
+            f"{_timed_memory(sweep)}; first run {sweep.get('first_run')}, "
+            f"second run sent {sweep.get('second_run_sent')}",
+            sweep.get("first_run_seconds"),
+        )
+    )
+    verify = result["verify_audit"]
+    out.append(
+        (
+            f"verify_audit, {verify.get('events', 0):,} events",
+            f"{_timed_memory(verify)}; {verify.get('problems')} problem(s)",
+            verify.get("seconds"),
+        )
+    )
+    return out
+
+
+def growth(results: list[dict]) -> dict[str, float | None]:
+    """For two runs: each figure of the larger over the smaller."""
+    first, last = rows(results[0]), rows(results[-1])
+    return {
+        name: (round(b / a, 2) if a and b is not None else None)
+        for (name, _t, a), (_n, _u, b) in zip(first, last, strict=True)
+    }
+
+
+def table(results: list[dict]) -> str:
+    columns = [rows(result) for result in results]
+    ratios = growth(results) if len(results) > 1 else {}
+    header = ["figure", *[r["size"] for r in results], *(["growth"] if ratios else [])]
+    lines = [header]
+    for index, (name, _text, _value) in enumerate(columns[0]):
+        line = [name, *[column[index][1] for column in columns]]
+        if ratios:
+            ratio = ratios[name]
+            line.append("" if ratio is None else f"×{ratio}")
+        lines.append(line)
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    rendered = [
+        " | ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
+        for line in lines
+    ]
+    rendered.insert(1, "-+-".join("-" * width for width in widths))
+    return "\n".join(rendered)
+
+
+def results_path() -> Path:
+    return Path(settings.BASE_DIR) / "bench" / "results.json"
+
+
+def write_results(results: list[dict], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {"runs": results, "growth": growth(results) if len(results) > 1 else {}}
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+    return path
