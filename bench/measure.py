@@ -24,8 +24,8 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from audit.log import verify_audit
 from audit.models import AuditEvent, ChainHead
+from audit.verification import verify_audit
 from bench import templates
 from declarations.models import Declaration, Indicator
 from declarations.stages import Stage

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from audit.log import verify_audit
+from audit.verification import verify_audit
 from bench.generate import SIZES
 from bench.runner import INBOX_ROWS
 from declarations.models import Declaration, Stamp
