@@ -25,7 +25,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -51,6 +51,7 @@ from audit.models import (
 from audit.signing import NoteError, parse_and_verify
 
 CHUNK = 5000
+LATE_COMMIT_SLACK = timedelta(hours=1)
 EVENT_FIELDS = LEAF_FIELDS
 _SORTED = orjson.OPT_SORT_KEYS
 # The HMAC covers the leaf's fields but these (and "at", which both cover).
@@ -354,25 +355,29 @@ class _Run:
         chain in sequence order. Within a chain ids grow with the sequence (it is appended
         under its head's lock), so an id larger than a later event's was written afterwards."""
         sealed_up_to = AuditLeaf.objects.aggregate(last=Max("event_id"))["last"] or 0
+        # A transaction that commits late leaves an older id without a leaf for a while; the
+        # checkpointer looks back an hour for those, so only older ones are suspect.
+        newest = SignedCheckpoint.objects.aggregate(at=Max("at"))["at"]
+        late_until = newest - LATE_COMMIT_SLACK if newest is not None else None
         rows = (
             AuditEvent.objects.filter(leaf__isnull=True)
             .order_by("chain", "seq")
             .values_list(*EVENT_FIELDS)
             .iterator(chunk_size=CHUNK)
         )
-        newest: tuple[str, int, int] | None = None  # chain, largest id so far, its seq
+        last: tuple[str, int, int] | None = None  # chain, largest id so far, its seq
         flagged: set[int] = set()
         for chunk in _chunks(rows, CHUNK):
             for event in chunk:
                 event_id, chain, seq = event[0], event[1], event[2]
                 self._check_event(list(event), None)
-                if event_id < sealed_up_to:
+                if event_id < sealed_up_to and late_until is not None and event[5] < late_until:
                     self._inserted(chain, event_id, seq, "没有叶，编号却早于已封存的事件")
-                if newest is None or newest[0] != chain or event_id > newest[1]:
-                    newest = (chain, event_id, seq)
-                elif newest[1] not in flagged:
-                    flagged.add(newest[1])
-                    self._inserted(chain, newest[1], newest[2], "编号大于链上其后的事件")
+                if last is None or last[0] != chain or event_id > last[1]:
+                    last = (chain, event_id, seq)
+                elif last[1] not in flagged:
+                    flagged.add(last[1])
+                    self._inserted(chain, last[1], last[2], "编号大于链上其后的事件")
             self.progress(len(chunk))
 
     def _inserted(self, chain: str, event_id: int, seq: int, why: str) -> None:
