@@ -240,10 +240,14 @@ class ReviewTask(Task):
                 condition=models.Q(open=True),
                 name="review_task_open_holder",
             ),
+            # In the order 已办 reads them (latest first, nulls last): a plain DESC index puts
+            # nulls first on PostgreSQL, and the planner then sorts every finished task instead.
             models.Index(
-                fields=["holder", "-finished_at", "-task_ptr"],
+                models.F("holder"),
+                models.F("finished_at").desc(nulls_last=True),
+                models.F("task_ptr").desc(),
                 condition=models.Q(open=False),
-                name="review_task_done_holder",
+                name="review_task_done_holder_latest",
             ),
         ]
 
