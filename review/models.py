@@ -242,8 +242,7 @@ class ReviewTask(Task):
         verbose_name_plural = _("审核任务")
         indexes = [
             models.Index(fields=["candidate_organisation", "candidate_role", "stage"]),
-            # The inbox: a queue's open tasks, a reviewer's own open tasks (both by due time),
-            # and a reviewer's finished tasks, latest first.
+            # The inbox: a queue's open tasks and a reviewer's own open tasks, by due time.
             models.Index(
                 fields=["candidate_organisation", "candidate_role", "due_at", "task_ptr"],
                 condition=models.Q(open=True),
@@ -254,11 +253,10 @@ class ReviewTask(Task):
                 condition=models.Q(open=True),
                 name="review_task_open_holder",
             ),
-            models.Index(
-                fields=["holder", "-finished_at", "-task_ptr"],
-                condition=models.Q(open=False),
-                name="review_task_done_holder",
-            ),
+            # A reviewer's finished tasks, latest first, are indexed by migration
+            # 0007_i12b_done_index_nulls_last on PostgreSQL only: 已办 reads them by finished_at
+            # DESC NULLS LAST, which a plain DESC index (nulls first) does not serve, and SQLite
+            # cannot put NULLS LAST in an index.
             # The deadline sweep's levels (notifications.sweeps): only open tasks whose level
             # has not fired, so its query never walks through finished or notified tasks.
             *(
