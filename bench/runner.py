@@ -205,12 +205,19 @@ def rows(result: dict) -> list[tuple[str, str, float | None]]:
         figure = result["inbox"][key]
         out.append((f"{label} (median / p95)", _timing(figure), figure.get("median_ms")))
     page = result["declaration_page"]
-    out.append((f"declaration page, {page['rounds']} rounds", _timing(page), page.get("median_ms")))
+    out.append(
+        (
+            "declaration page, long history",
+            f"{page['rounds']} rounds: {_timing(page)}",
+            page.get("median_ms"),
+        )
+    )
     sweep = result["sweep"]
     out.append(
         (
-            f"sweep over {sweep.get('overdue_tasks', 0):,} overdue tasks",
-            f"{_timed_memory(sweep)}; first run {sweep.get('first_run')}, "
+            "sweep over every overdue task",
+            f"{sweep.get('overdue_tasks', 0):,} tasks: {_timed_memory(sweep)}; "
+            f"first run {sweep.get('first_run')}, "
             f"second run sent {sweep.get('second_run_sent')}",
             sweep.get("first_run_seconds"),
         )
@@ -218,8 +225,9 @@ def rows(result: dict) -> list[tuple[str, str, float | None]]:
     verify = result["verify_audit"]
     out.append(
         (
-            f"verify_audit, {verify.get('events', 0):,} events",
-            f"{_timed_memory(verify)}; {verify.get('problems')} problem(s)",
+            "verify_audit over the whole log",
+            f"{verify.get('events', 0):,} events: {_timed_memory(verify)}; "
+            f"{verify.get('problems')} problem(s)",
             verify.get("seconds"),
         )
     )

@@ -69,7 +69,7 @@ def test_small_benchmark_runs_and_its_data_is_what_the_services_write(demo, tmp_
     for _key, label in INBOX_ROWS:
         assert label in printed
     assert "approvals/s, 2 process(es)" in printed
-    assert "verify_audit" in printed
+    assert "verify_audit over the whole log" in printed
     run = json.loads(results.read_text(encoding="utf-8"))["runs"][0]
     assert set(run) >= RUN_KEYS
     assert {key for key, _label in INBOX_ROWS} <= set(run["inbox"])
