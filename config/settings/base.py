@@ -277,7 +277,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Two choice sets share the field name "status": name each enum after what it lists.
+    "ENUM_NAME_OVERRIDES": {
+        "DeclarationStatusEnum": "declarations.models.DeclarationStatus",
+        "BatchOutcomeStatusEnum": [("approved", "已同意"), ("error", "未能同意")],
+    },
 }
 # API tokens (django-rest-knox): expire after API_TOKEN_TTL_DAYS without use; a token in use has
 # its expiry moved forward at most once an hour (or a tenth of the lifetime), not on every request.
