@@ -27,12 +27,21 @@ def load_settings(module: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+# What production needs besides the database: a real secret and the audit log's signing key and
+# anchor store (settings only name them; nothing is read while loading).
+PRODUCTION_ENV = {
+    "SECRET_KEY": "a-real-secret-" + "x" * 40,
+    "AUDIT_SIGNING_KEY": "/srv/keys/audit-signing.pem",
+    "AUDIT_ANCHOR_DIR": "/srv/audit-anchors",
+}
+
+
 @pytest.mark.parametrize(
     ("module", "env"),
     [
         ("config.settings.local", {}),
         ("config.settings.test", {}),
-        ("config.settings.production", {"SECRET_KEY": "a-real-secret-" + "x" * 40}),
+        ("config.settings.production", PRODUCTION_ENV),
     ],
 )
 def test_every_environment_loads(module, env):
@@ -45,7 +54,7 @@ def test_every_environment_loads(module, env):
     "secret", ["", "django-insecure-local-development-only-do-not-deploy", "django-insecure-xyz"]
 )
 def test_production_refuses_missing_or_default_secret_key(secret):
-    env = {"SECRET_KEY": secret} if secret else {}
+    env = {**PRODUCTION_ENV, "SECRET_KEY": secret} if secret else {}
     result = load_settings("config.settings.production", **env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
@@ -113,7 +122,7 @@ def test_embedded_default_needs_no_services():
     [
         ("config.settings.local", {}),
         ("config.settings.test", {}),
-        ("config.settings.production", {"SECRET_KEY": "a-real-secret-" + "x" * 40}),
+        ("config.settings.production", PRODUCTION_ENV),
     ],
 )
 def test_every_environment_sends_the_strict_csp(module, env):
