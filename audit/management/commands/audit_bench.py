@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from audit import anchors
 from audit.keys import current_log, origin, signing_key, verifier_key_of
-from audit.leaves import event_leaf_hash
+from audit.leaves import LEAF_FIELDS, event_leaf_hash
 from audit.log import GENESIS, event_hash
 from audit.merkle import CompactRange
 from audit.models import AuditEvent, AuditLeaf, AuditNode, ChainHead, SignedCheckpoint
@@ -120,28 +120,8 @@ def _generate(total: int, pending: int) -> None:
         )
 
 
-_EVENT_COLUMNS = [
-    "id",
-    "chain",
-    "seq",
-    "prev_hash",
-    "hash",
-    "at",
-    "actor_id",
-    "actor_name",
-    "role",
-    "organisation_id",
-    "organisation_name",
-    "jurisdiction_id",
-    "action",
-    "result",
-    "declaration_id",
-    "stage",
-    "opinion",
-    "digest",
-    "ip",
-    "details",
-]
+# The columns a generated event fills: exactly what its leaf hashes.
+_EVENT_COLUMNS = list(LEAF_FIELDS)
 
 
 def _next_id(cursor) -> int:
