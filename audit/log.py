@@ -55,8 +55,14 @@ def _sign(payload: dict) -> str:
 
 
 def event_hash(event: AuditEvent) -> str:
-    payload = {name: getattr(event, name) for name in HASHED_FIELDS}
-    payload["at"] = event.at.astimezone(UTC).isoformat(timespec="microseconds")
+    return _fields_hash({name: getattr(event, name) for name in HASHED_FIELDS}, event.at)
+
+
+def _fields_hash(fields: dict, at) -> str:
+    """The HMAC of an event given as its hashed fields (a dict holding at least HASHED_FIELDS)
+    and its time: what event_hash gives for the AuditEvent with these values."""
+    payload = {name: fields[name] for name in HASHED_FIELDS}
+    payload["at"] = at.astimezone(UTC).isoformat(timespec="microseconds")
     return _sign(payload)
 
 
@@ -198,60 +204,124 @@ def load_chains(chains: Iterable[tuple[str, Iterable[dict]]]) -> int:
     return written
 
 
-def record_events(entries: list[dict]) -> list[AuditEvent]:
+def record_events(entries: list[dict]) -> int:
     """Append many system events at once (a sweep's batch): the heads of their chains locked
-    in one statement, the events inserted in one, the heads moved on in one. Each entry holds
-    record_event's arguments `action`, `declaration`, `stage` and `details`; the actor is the
-    system."""
+    in one statement, the events inserted in one (COPY on PostgreSQL), the heads moved on in
+    one. Each entry holds record_event's arguments `action`, `stage` and `details`, and either
+    `declaration` or `declaration_id` with `jurisdiction_id` (what the event is stamped with);
+    the actor is the system. Returns the number of events written."""
     if not entries:
-        return []
+        return 0
     at = timezone.now()
-    events = [
-        AuditEvent(
-            chain=chain_for(entry["declaration"].pk, None),
-            at=at,
-            actor_id=None,
-            actor_name=_display_name(None),
-            role="",
-            organisation_id=None,
-            organisation_name="",
-            action=entry["action"],
-            result=AuditResult.OK,
-            declaration_id=entry["declaration"].pk,
-            jurisdiction_id=_jurisdiction_of(entry["declaration"], None, None),
-            stage=entry.get("stage", ""),
-            opinion="",
-            digest="",
-            ip=current_ip.get(),
-            details=entry.get("details") or {},
+    ip = current_ip.get()
+    system = _display_name(None)
+    rows = []
+    for entry in entries:
+        declaration = entry.get("declaration")
+        if declaration is not None:
+            declaration_id = declaration.pk
+            jurisdiction_id = _jurisdiction_of(declaration, None, None)
+        else:
+            declaration_id, jurisdiction_id = entry["declaration_id"], entry["jurisdiction_id"]
+        rows.append(
+            {
+                "chain": chain_for(declaration_id, None),
+                "actor_id": None,
+                "actor_name": system,
+                "role": "",
+                "organisation_id": None,
+                "organisation_name": "",
+                "action": entry["action"],
+                "result": AuditResult.OK,
+                "declaration_id": declaration_id,
+                "jurisdiction_id": jurisdiction_id,
+                "stage": entry.get("stage", ""),
+                "opinion": "",
+                "digest": "",
+                "ip": ip,
+                "details": entry.get("details") or {},
+                "at": at,
+            }
         )
-        for entry in entries
-    ]
+    postgres = connection.vendor == "postgresql"
     with transaction.atomic(savepoint=False):
-        heads = _locked_heads(sorted({event.chain for event in events}))
-        for event in events:  # in order: within a chain, ids then grow with seq
-            head = heads[event.chain]
-            event.seq, event.prev_hash = head.seq + 1, head.hash or GENESIS
-            event.hash = event_hash(event)
-            head.seq, head.hash, head.updated_at = event.seq, event.hash, at
-        with writing(events):
-            AuditEvent.objects.bulk_create(events)
-        # Moved on in one statement (an upsert of rows this transaction holds locked; Django's
-        # bulk_update would build a CASE per row and field).
-        ChainHead.objects.bulk_create(
-            heads.values(),
-            update_conflicts=True,
-            unique_fields=["chain"],
-            update_fields=["seq", "hash", "updated_at"],
-        )
-    return events
+        chains = sorted({row["chain"] for row in rows})
+        heads = _locked_heads_sql(chains, at) if postgres else _locked_heads_orm(chains)
+        for row in rows:  # in order: within a chain, ids then grow with seq
+            seq, prev_hash = heads[row["chain"]]
+            row["seq"], row["prev_hash"] = seq + 1, prev_hash or GENESIS
+            row["hash"] = _fields_hash(row, at)
+            heads[row["chain"]] = (row["seq"], row["hash"])
+        if postgres:
+            _copy_events(rows)
+            _move_heads_sql(heads, at)
+        else:
+            _insert_events_orm(rows, heads, at)
+    return len(rows)
 
 
-def _locked_heads(chains: list[str]) -> dict[str, ChainHead]:
-    """The heads of these chains (created where missing), locked in chain order."""
+def _locked_heads_orm(chains: list[str]) -> dict[str, tuple[int, str]]:
+    """The (seq, hash) of these chains' heads (created where missing), locked in chain order."""
     ChainHead.objects.bulk_create([ChainHead(chain=c) for c in chains], ignore_conflicts=True)
     locked = ChainHead.objects.select_for_update().filter(chain__in=chains).order_by("chain")
-    return {head.chain: head for head in locked}
+    return {head.chain: (head.seq, head.hash) for head in locked}
+
+
+def _insert_events_orm(rows: list[dict], heads: dict[str, tuple[int, str]], at) -> None:
+    events = [AuditEvent(**row) for row in rows]
+    with writing(events):
+        AuditEvent.objects.bulk_create(events)
+    # Moved on in one statement (an upsert of rows this transaction holds locked; Django's
+    # bulk_update would build a CASE per row and field).
+    ChainHead.objects.bulk_create(
+        [ChainHead(chain=c, seq=seq, hash=h, updated_at=at) for c, (seq, h) in heads.items()],
+        update_conflicts=True,
+        unique_fields=["chain"],
+        update_fields=["seq", "hash", "updated_at"],
+    )
+
+
+_HEADS = ChainHead._meta.db_table
+
+
+def _locked_heads_sql(chains: list[str], at) -> dict[str, tuple[int, str]]:
+    """_locked_heads_orm in two plain statements (PostgreSQL): no model instances."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_HEADS} (chain, seq, hash, updated_at) "  # noqa: S608
+            "SELECT c, 0, '', %s FROM unnest(%s::varchar[]) AS c ON CONFLICT (chain) DO NOTHING",
+            [at, chains],
+        )
+        cursor.execute(
+            f"SELECT chain, seq, hash FROM {_HEADS} WHERE chain = ANY(%s::varchar[]) "  # noqa: S608
+            "ORDER BY chain FOR UPDATE",
+            [chains],
+        )
+        return {chain: (seq, hash_) for chain, seq, hash_ in cursor.fetchall()}
+
+
+def _move_heads_sql(heads: dict[str, tuple[int, str]], at) -> None:
+    chains = list(heads)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_HEADS} AS h SET seq = v.seq, hash = v.hash, updated_at = %s "  # noqa: S608
+            "FROM unnest(%s::varchar[], %s::bigint[], %s::varchar[]) AS v(chain, seq, hash) "
+            "WHERE h.chain = v.chain",
+            [at, chains, [heads[c][0] for c in chains], [heads[c][1] for c in chains]],
+        )
+
+
+def _copy_events(rows: list[dict]) -> None:
+    """Insert the events with COPY, in order (ids from the table's sequence grow with it)."""
+    sql = f"COPY {AuditEvent._meta.db_table} ({', '.join(_LOADED_COLUMNS)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    json.dumps(row["details"], ensure_ascii=False) if c == "details" else row[c]
+                    for c in _LOADED_COLUMNS
+                ]
+            )
 
 
 # --- Refusals ------------------------------------------------------------------------------------

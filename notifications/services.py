@@ -8,11 +8,12 @@ idempotency key, so an event handled twice (an old dispatch_event message redeli
 sweeps) notifies each person once.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import copy
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, replace
 from functools import partial
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -85,7 +86,11 @@ def notify(
 
 @dataclass
 class Notice:
-    """What notify() is given for one event: whom to tell, under which key, with what text."""
+    """What notify() is given for one event: whom to tell, under which key, with what text.
+
+    `shape`, when given, promises that notices of the same event and shape read the same to each
+    person but for the declaration's name and the link: their text is then rendered once per
+    shape and person (see _Texts)."""
 
     users: list
     event: str
@@ -94,6 +99,7 @@ class Notice:
     declaration: Declaration | None = None
     path: str = ""
     task: ReviewTask | None = None
+    shape: Hashable = None
 
 
 # A batch with more e-mails than this is left to the delivery sweep (every minute, the whole
@@ -106,11 +112,62 @@ def _preferences(users) -> dict[int, Preference]:
     return {p.user_id: p for p in Preference.objects.filter(user_id__in=ids)}
 
 
-def notify_in_bulk(notices: list[Notice]) -> dict[str, list[Notification]]:
-    """notify() for many notices at once (a sweep's batch), by key: the preferences read in one
-    statement, the notifications and e-mail deliveries inserted in one each. For keys no one
-    else writes at the same time (the sweep's, claimed under a lock); a key already used
-    notifies nobody again."""
+def _render_notice(notice: Notice, user) -> str:
+    return render_text(
+        f"notifications/events/{notice.event}.txt",
+        {**notice.context, "user": user, "link": absolute_link(notice.path) if notice.path else ""},
+    ).strip()
+
+
+# Stand-ins for the declaration's name and the link's path in a shape's text; control
+# characters no name or path holds.
+_NAME, _PATH = "\x00name\x00", "\x00path\x00"
+
+
+class _Texts:
+    """Notice texts, each rendered once per (event, shape, person) with stand-ins for the
+    declaration's name and the path, which are then put in; the first notice of each such
+    group is also rendered in full and must come out the same, else (a template that does more
+    with the name than print it) every notice of the group is rendered in full."""
+
+    def __init__(self) -> None:
+        self._shapes: dict[tuple, str | None] = {}
+
+    def text(self, notice: Notice, user) -> str:
+        declaration = notice.context.get("declaration")
+        if notice.shape is None or not isinstance(declaration, Declaration):
+            return _render_notice(notice, user)
+        group = (notice.event, notice.shape, user.pk, bool(notice.path))
+        if group not in self._shapes:
+            stand_in = copy.copy(declaration)
+            stand_in.name = _NAME
+            template = _render_notice(
+                replace(
+                    notice,
+                    context={**notice.context, "declaration": stand_in},
+                    path=_PATH if notice.path else "",
+                ),
+                user,
+            )
+            full = _render_notice(notice, user)
+            self._shapes[group] = template if self._fill(template, notice) == full else None
+            return full
+        template = self._shapes[group]
+        if template is None:
+            return _render_notice(notice, user)
+        return self._fill(template, notice)
+
+    @staticmethod
+    def _fill(template: str, notice: Notice) -> str:
+        name = notice.context["declaration"].name
+        return template.replace(_NAME, name).replace(_PATH, notice.path)
+
+
+def notify_in_bulk(notices: list[Notice]) -> dict[str, list]:
+    """notify() for many notices at once (a sweep's batch); returns the users told, by key. The
+    preferences are read in one statement, the notifications and e-mail deliveries inserted in
+    one (on PostgreSQL) or one each. For keys no one else writes at the same time (the sweep's,
+    claimed under a lock); a key already used notifies nobody again."""
     people = [(notice, user) for notice in notices for user in recipients.unique(notice.users)]
     keys = [f"{notice.key}:{user.pk}"[:200] for notice, user in people]
     used = set(
@@ -119,44 +176,100 @@ def notify_in_bulk(notices: list[Notice]) -> dict[str, list[Notification]]:
         )
     )
     preferences = _preferences(user for _, user in people)
-    rows: list[tuple[Notification, bool]] = []
-    created: dict[str, list[Notification]] = {notice.key: [] for notice in notices}
+    texts = _Texts()
+    rows: list[_Row] = []
+    told: dict[str, list] = {notice.key: [] for notice in notices}
     for (notice, user), key in zip(people, keys, strict=True):
         if key in used:
             continue
-        text = render_text(
-            f"notifications/events/{notice.event}.txt",
-            {
-                **notice.context,
-                "user": user,
-                "link": absolute_link(notice.path) if notice.path else "",
-            },
-        ).strip()
-        title, _, body = text.partition("\n")
+        title, _, body = texts.text(notice, user).partition("\n")
         preference = preferences.get(user.pk) or Preference(user=user)
-        notification = Notification(
-            user=user,
-            event=notice.event,
-            title=title.strip()[:200],
-            body=body.strip(),
-            url=notice.path,
-            declaration=notice.declaration,
-            task=notice.task,
-            idempotency_key=key,
-            show_in_app=preference.in_app,
+        rows.append(
+            _Row(
+                user_id=user.pk,
+                event=notice.event,
+                title=title.strip()[:200],
+                body=body.strip(),
+                url=notice.path,
+                declaration_id=notice.declaration.pk if notice.declaration else None,
+                task_id=notice.task.pk if notice.task else None,
+                idempotency_key=key,
+                show_in_app=preference.in_app,
+                email=preference.email and bool(user.email),
+            )
         )
-        rows.append((notification, preference.email and bool(user.email)))
-        created[notice.key].append(notification)
-    Notification.objects.bulk_create([notification for notification, _ in rows])
-    deliveries = Delivery.objects.bulk_create(
-        Delivery(notification=notification, channel=Channel.EMAIL, next_attempt_at=timezone.now())
-        for notification, email in rows
-        if email
+        told[notice.key].append(user)
+    if rows:
+        insert = _insert_sql if connection.vendor == "postgresql" else _insert_orm
+        deliveries = insert(rows, timezone.now())
+        if 0 < len(deliveries) <= HAND_OVER_AT_ONCE:
+            transaction.on_commit(partial(enqueue_deliveries, deliveries))
+    return told
+
+
+@dataclass
+class _Row:
+    """One notification to insert, and whether it goes out by e-mail too."""
+
+    user_id: int
+    event: str
+    title: str
+    body: str
+    url: str
+    declaration_id: int | None
+    task_id: int | None
+    idempotency_key: str
+    show_in_app: bool
+    email: bool
+
+
+def _insert_orm(rows: list[_Row], now) -> list[int]:
+    """Insert the notifications and their e-mail deliveries; returns the deliveries' ids."""
+    notifications = Notification.objects.bulk_create(
+        Notification(**{f: getattr(row, f) for f in _NOTIFICATION_FIELDS}) for row in rows
     )
-    if 0 < len(deliveries) <= HAND_OVER_AT_ONCE:
-        ids = [delivery.pk for delivery in deliveries]
-        transaction.on_commit(partial(enqueue_deliveries, ids))
-    return created
+    deliveries = Delivery.objects.bulk_create(
+        Delivery(notification=notification, channel=Channel.EMAIL, next_attempt_at=now)
+        for notification, row in zip(notifications, rows, strict=True)
+        if row.email
+    )
+    return [delivery.pk for delivery in deliveries]
+
+
+_NOTIFICATION_FIELDS = [
+    "user_id",
+    "event",
+    "title",
+    "body",
+    "url",
+    "declaration_id",
+    "task_id",
+    "idempotency_key",
+    "show_in_app",
+]
+
+
+def _insert_sql(rows: list[_Row], now) -> list[int]:
+    """_insert_orm in one statement (PostgreSQL): the notifications from arrays, the deliveries
+    from the notifications just inserted that go out by e-mail."""
+    types = ["bigint", "varchar", "varchar", "text", "varchar", "bigint", "bigint", "varchar"]
+    types.append("boolean")
+    unnest = ", ".join(f"%s::{t}[]" for t in types)
+    columns = ", ".join(_NOTIFICATION_FIELDS)
+    sql = (
+        f"WITH new AS (INSERT INTO {Notification._meta.db_table} ({columns}, created_at) "  # noqa: S608
+        f"SELECT *, %s FROM unnest({unnest}) RETURNING id, idempotency_key) "
+        f"INSERT INTO {Delivery._meta.db_table} "
+        "(notification_id, channel, status, attempts, next_attempt_at, last_error, updated_at) "
+        "SELECT new.id, %s, %s, 0, %s, '', %s FROM new "
+        "WHERE new.idempotency_key = ANY(%s::varchar[]) RETURNING id"
+    )
+    columns_of_rows = [[getattr(row, f) for row in rows] for f in _NOTIFICATION_FIELDS]
+    emailed = [row.idempotency_key for row in rows if row.email]
+    params = [now, *columns_of_rows, Channel.EMAIL, Delivery.Status.PENDING, now, now, emailed]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def _task_context(task: ReviewTask) -> dict:

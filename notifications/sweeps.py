@@ -10,17 +10,22 @@ processes, several workers, a retried task) never notify twice.
 
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.log import record_events
 from audit.models import AuditAction
 from declarations.labels import stage_label
+from declarations.models import Declaration
 from notifications import recipients
 from notifications.services import Notice, notify_in_bulk
-from organisations.memo import memo_scope
+from organisations.memo import memo_scope, remembered
+from organisations.models import Jurisdiction, Organisation
 from review.models import SWEEP_LEVELS, ReviewTask
+
+User = get_user_model()
 
 # Tasks claimed and notified per transaction; a run takes batch after batch until none is due.
 BATCH = 1000
@@ -40,7 +45,34 @@ class SweepReport:
 LEVELS = {level: (when, flag) for level, when, flag in SWEEP_LEVELS}
 
 
-def _claim(level: str, now) -> list[ReviewTask]:
+# What the notices, e-mails and audit events of a claimed task read from its row, in the order
+# of the model's fields (as Model.from_db takes them).
+_TASK_FIELDS = [
+    field.attname
+    for field in ReviewTask._meta.concrete_fields
+    if field.attname
+    in {
+        "task_ptr_id",
+        "id",
+        "stage",
+        "due_at",
+        "owner_id",
+        "candidate_role",
+        "candidate_organisation_id",
+        "declaration_id",
+    }
+]
+
+
+@dataclass
+class Due:
+    """A claimed task, with the declaration's jurisdiction (whose auditors read its events)."""
+
+    task: ReviewTask
+    jurisdiction_id: int
+
+
+def _claim(level: str, now) -> list[Due]:
     """Lock the next batch of tasks due at this level and not yet fired (skipping those another
     sweep holds), mark the level fired on them, and return them with what the notices need."""
     when, flag = LEVELS[level]
@@ -58,13 +90,30 @@ def _claim(level: str, now) -> list[ReviewTask]:
     if not ids:
         return []
     ReviewTask.objects.filter(pk__in=ids).update(**{flag: now})
-    return list(
+    # Read as values and made into partial instances (the other fields load if a template asks
+    # for them): model instances through select_related cost more than the rest of the sweep.
+    rows = list(
         ReviewTask.objects.filter(pk__in=ids)
-        .select_related(
-            "declaration__reporting_unit__jurisdiction", "owner", "candidate_organisation"
-        )
         .order_by(when, "pk")
+        .values_list(
+            *_TASK_FIELDS, "declaration__name", "declaration__reporting_unit__jurisdiction_id"
+        )
     )
+    tasks = [ReviewTask.from_db(DEFAULT_DB_ALIAS, _TASK_FIELDS, row[:-2]) for row in rows]
+    owners = User.objects.in_bulk({t.owner_id for t in tasks if t.owner_id is not None})
+    organisations = Organisation.objects.in_bulk(
+        {t.candidate_organisation_id for t in tasks if t.candidate_organisation_id is not None}
+    )
+    claimed = []
+    for task, row in zip(tasks, rows, strict=True):
+        declaration_id, (name, jurisdiction_id) = task.declaration_id, row[-2:]
+        task.declaration = Declaration.from_db(
+            DEFAULT_DB_ALIAS, ["id", "name"], [declaration_id, name]
+        )
+        task.owner = owners.get(task.owner_id) if task.owner_id is not None else None
+        task.candidate_organisation = organisations.get(task.candidate_organisation_id)  # type: ignore[arg-type]
+        claimed.append(Due(task, jurisdiction_id))
+    return claimed
 
 
 def _context(task: ReviewTask) -> dict:
@@ -77,54 +126,70 @@ def _context(task: ReviewTask) -> dict:
     }
 
 
-def _audience(task: ReviewTask, level: str) -> tuple[list, str, str]:
+def _audience(due: Due, level: str) -> tuple[list, str, str]:
     """Who hears about this level of the task, the notice's event and the audit action."""
+    task = due.task
     if level == "remind":
         return recipients.task_people(task), "reminder", AuditAction.REMIND
     if level == "overdue":
         people = recipients.task_candidates(task) + recipients.task_people(task)
         people += recipients.organisation_heads(task.candidate_organisation)
         return people, "escalation", AuditAction.ESCALATE
-    jurisdiction = task.declaration.reporting_unit.jurisdiction  # type: ignore[union-attr]
+    jurisdiction = _jurisdiction(due.jurisdiction_id)
     people = recipients.jurisdiction_administrators(jurisdiction)
     return people, "escalation_admin", AuditAction.ESCALATE
 
 
-def _audit(action: str, task: ReviewTask, details: dict) -> dict:
+def _jurisdiction(pk: int) -> Jurisdiction:
+    return remembered(("jurisdiction", pk), lambda: Jurisdiction.objects.get(pk=pk))
+
+
+def _audit(action: str, due: Due, details: dict) -> dict:
     return {
         "action": action,
-        "declaration": task.declaration,
-        "stage": task.stage,
+        "declaration_id": due.task.declaration_id,
+        "jurisdiction_id": due.jurisdiction_id,
+        "stage": due.task.stage,
         "details": details,
     }
 
 
-def _fire(tasks: list[ReviewTask], level: str, now) -> list[int]:
+# A task number that reverse() is given to find where in the address the number goes.
+_ANY_PK = 987654321
+
+
+def _fire(claimed: list[Due], level: str, now) -> list[int]:
     """Notify and audit one level for a claimed batch; returns the tasks notified (a reminder
     missed while the sweep was down and already overdue is skipped: the overdue notice says
     it all)."""
     audits: list[dict] = []
     notices: list[Notice] = []
-    fired: list[tuple[ReviewTask, str, str]] = []
-    for task in tasks:
+    fired: list[tuple[Due, str, str]] = []
+    # The task's address, reversed once: only its number differs from task to task.
+    before, _, after = reverse("workflow:task_detail", args=[_ANY_PK]).partition(str(_ANY_PK))
+    for due in claimed:
+        task = due.task
         declaration = task.declaration
         if declaration is None:  # _claim finds review tasks only, and each has one
             continue
         if level == "remind" and task.due_at and task.due_at <= now:
             skipped = {"task": task.pk, "skipped": "already overdue"}
-            audits.append(_audit(AuditAction.REMIND, task, skipped))
+            audits.append(_audit(AuditAction.REMIND, due, skipped))
             continue
-        people, event, action = _audience(task, level)
+        people, event, action = _audience(due, level)
         key = f"{level}:{task.pk}"
-        path = reverse("workflow:task_detail", args=[task.pk])
-        notices.append(Notice(people, event, key, _context(task), declaration, path, task))
-        fired.append((task, key, action))
-    notified = notify_in_bulk(notices)
-    for task, key, action in fired:
-        names = sorted(n.user.get_username() for n in notified[key])
-        audits.append(_audit(action, task, {"task": task.pk, "level": level, "notified": names}))
+        path = f"{before}{task.pk}{after}"
+        # Notices alike but for the declaration's name and the link share their text.
+        shape = (task.stage, task.due_at, task.owner_id, task.candidate_organisation_id)
+        context = _context(task)
+        notices.append(Notice(people, event, key, context, declaration, path, task, shape))
+        fired.append((due, key, action))
+    told = notify_in_bulk(notices)
+    for due, key, action in fired:
+        names = sorted(user.get_username() for user in told[key])
+        audits.append(_audit(action, due, {"task": due.task.pk, "level": level, "notified": names}))
     record_events(audits)
-    return [task.pk for task, _, _ in fired]
+    return [due.task.pk for due, _, _ in fired]
 
 
 def sweep_deadlines(now=None) -> SweepReport:
@@ -139,8 +204,8 @@ def sweep_deadlines(now=None) -> SweepReport:
     ):
         while True:
             with memo_scope(), transaction.atomic():
-                tasks = _claim(level, now)
-                if not tasks:
+                claimed = _claim(level, now)
+                if not claimed:
                     break
-                bucket.extend(_fire(tasks, level, now))
+                bucket.extend(_fire(claimed, level, now))
     return report
