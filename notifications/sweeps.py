@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.urls import reverse
 from django.utils import timezone
+from viewflow.workflow.models import Task
 
 from audit.log import record_events
 from audit.models import AuditAction
@@ -45,22 +46,21 @@ class SweepReport:
 LEVELS = {level: (when, flag) for level, when, flag in SWEEP_LEVELS}
 
 
-# What the notices, e-mails and audit events of a claimed task read from its row, in the order
-# of the model's fields (as Model.from_db takes them).
+# What the notices, e-mails and audit events of a claimed task read from its row, and from
+# viewflow's row of it (the id, the owner); in the order of the model's fields, as
+# Model.from_db takes them.
+_OWN_FIELDS = [
+    "task_ptr_id",
+    "stage",
+    "due_at",
+    "candidate_role",
+    "candidate_organisation_id",
+    "declaration_id",
+]
 _TASK_FIELDS = [
     field.attname
     for field in ReviewTask._meta.concrete_fields
-    if field.attname
-    in {
-        "task_ptr_id",
-        "id",
-        "stage",
-        "due_at",
-        "owner_id",
-        "candidate_role",
-        "candidate_organisation_id",
-        "declaration_id",
-    }
+    if field.attname in {*_OWN_FIELDS, "id", "owner_id"}
 ]
 
 
@@ -92,26 +92,32 @@ def _claim(level: str, now) -> list[Due]:
     ReviewTask.objects.filter(pk__in=ids).update(**{flag: now})
     # Read as values and made into partial instances (the other fields load if a template asks
     # for them): model instances through select_related cost more than the rest of the sweep.
-    rows = list(
+    # viewflow's own columns (the owner) are read apart, by pk: joined in, PostgreSQL scans
+    # viewflow's whole table for them.
+    rows = (
         ReviewTask.objects.filter(pk__in=ids)
         .order_by(when, "pk")
-        .values_list(
-            *_TASK_FIELDS, "declaration__name", "declaration__reporting_unit__jurisdiction_id"
-        )
+        .values(*_OWN_FIELDS, "declaration__name", "declaration__reporting_unit__jurisdiction_id")
     )
-    tasks = [ReviewTask.from_db(DEFAULT_DB_ALIAS, _TASK_FIELDS, row[:-2]) for row in rows]
-    owners = User.objects.in_bulk({t.owner_id for t in tasks if t.owner_id is not None})
+    owner_of = dict(Task.objects.filter(pk__in=ids).values_list("pk", "owner_id"))
+    tasks = []
+    for row in rows:
+        row["id"] = row["task_ptr_id"]
+        row["owner_id"] = owner_of[row["id"]]
+        task = ReviewTask.from_db(DEFAULT_DB_ALIAS, _TASK_FIELDS, [row[f] for f in _TASK_FIELDS])
+        tasks.append((task, row))
+    owners = User.objects.in_bulk({t.owner_id for t, _ in tasks if t.owner_id is not None})
     organisations = Organisation.objects.in_bulk(
-        {t.candidate_organisation_id for t in tasks if t.candidate_organisation_id is not None}
+        {t.candidate_organisation_id for t, _ in tasks if t.candidate_organisation_id is not None}
     )
     claimed = []
-    for task, row in zip(tasks, rows, strict=True):
-        declaration_id, (name, jurisdiction_id) = task.declaration_id, row[-2:]
+    for task, row in tasks:
         task.declaration = Declaration.from_db(
-            DEFAULT_DB_ALIAS, ["id", "name"], [declaration_id, name]
+            DEFAULT_DB_ALIAS, ["id", "name"], [task.declaration_id, row["declaration__name"]]
         )
         task.owner = owners.get(task.owner_id) if task.owner_id is not None else None
         task.candidate_organisation = organisations.get(task.candidate_organisation_id)  # type: ignore[arg-type]
+        jurisdiction_id = row["declaration__reporting_unit__jurisdiction_id"]
         claimed.append(Due(task, jurisdiction_id))
     return claimed
 

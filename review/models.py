@@ -259,9 +259,11 @@ class ReviewTask(Task):
             # cannot put NULLS LAST in an index.
             # The deadline sweep's levels (notifications.sweeps): only open tasks whose level
             # has not fired, so its query never walks through finished or notified tasks.
+            # With the pk after the time, a batch is the index's first rows in the sweep's order
+            # (when, pk), however many tasks fall due at the same moment.
             *(
                 models.Index(
-                    fields=[when],
+                    fields=[when, "task_ptr"],
                     condition=models.Q(outcome="", **{f"{flag}__isnull": True}),
                     name=f"review_task_{level}_due",
                 )
