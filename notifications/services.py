@@ -24,6 +24,7 @@ from notifications import recipients
 from notifications.delivery import enqueue_deliveries
 from notifications.links import absolute_link
 from notifications.models import Channel, Delivery, Notification, Preference
+from notifications.sql import among
 from notifications.texts import render_text
 from organisations.memo import remembered
 from review import engine
@@ -171,7 +172,7 @@ def notify_in_bulk(notices: list[Notice]) -> dict[str, list]:
     people = [(notice, user) for notice in notices for user in recipients.unique(notice.users)]
     keys = [f"{notice.key}:{user.pk}"[:200] for notice, user in people]
     used = set(
-        Notification.objects.filter(idempotency_key__in=keys).values_list(
+        Notification.objects.filter(idempotency_key__in=among(keys, "varchar")).values_list(
             "idempotency_key", flat=True
         )
     )
@@ -183,7 +184,9 @@ def notify_in_bulk(notices: list[Notice]) -> dict[str, list]:
         if key in used:
             continue
         title, _, body = texts.text(notice, user).partition("\n")
-        preference = preferences.get(user.pk) or Preference(user=user)
+        preference = preferences.get(user.pk)
+        if preference is None:  # the defaults, the same for everyone without a choice saved
+            preference = preferences[user.pk] = Preference(user_id=user.pk)
         rows.append(
             _Row(
                 user_id=user.pk,
