@@ -7,22 +7,28 @@ import pytest
 from django.core import mail
 
 from audit.models import AuditAction, AuditResult
+from declarations.labels import stage_label
 from declarations.models import Stage
+from notifications.links import absolute_link
 from notifications.tasks import sweep_deadlines
+from notifications.texts import render_text
 from organisations.models import Jurisdiction
 from review.models import StageTimeLimit
 from review.services import task_claim
 from tests import factories
 from tests.notifications.helpers import (
     EZ_PROJECT,
+    NY_GRID,
     NY_MOVE,
     at,
     audit_events,
     local,
+    notifications,
     recipients,
     seed,
     task,
     text_of,
+    user,
 )
 
 pytestmark = pytest.mark.django_db
@@ -191,6 +197,35 @@ def test_escalation_links_to_the_task_which_the_list_shows_overdue(
     assert "2026-03-09 10:00" in notification.body
     listing = text_of(web("ny_dept").get("/tasks/", {"overdue": "1"}))
     assert NY_MOVE in listing
+
+
+def test_escalations_alike_but_for_their_declaration_each_name_their_own(flow, time_machine):
+    """Two declarations of one unit submitted at the same moment fall due together for the same
+    head: each escalation names its own declaration and links to its own task, with the text the
+    template gives for it (the sweep renders such alike notices once and puts the names in)."""
+    time_machine.move_to(at(2026, 3, 2, 9), tick=False)
+    tasks = {name: flow.submit(seed(name)) for name in (NY_MOVE, NY_GRID)}
+    time_machine.move_to(at(2026, 3, 5, 9, 1), tick=False)
+    assert sorted(flow.sweep().overdue) == sorted(t.pk for t in tasks.values())
+    for name, unit_task in tasks.items():
+        (notice,) = [n for n in notifications("ny_head", "escalation") if n.task_id == unit_task.pk]
+        assert notice.title == f"审核任务已逾期：{name}"
+        assert f"《{name}》" in notice.body
+        assert notice.url == f"/tasks/{unit_task.pk}/"
+        assert notice.body.endswith(f"查看：{absolute_link(notice.url)}")
+        full = render_text(
+            "notifications/events/escalation.txt",
+            {
+                "task": task(unit_task.pk),
+                "declaration": unit_task.declaration,
+                "stage": stage_label(unit_task.stage),
+                "due": local(unit_task.due_at),
+                "user": user("ny_head"),
+                "link": absolute_link(notice.url),
+            },
+        ).strip()
+        title, _, body = full.partition("\n")
+        assert (notice.title, notice.body) == (title.strip(), body.strip())
 
 
 # --- Second escalation ----------------------------------------------------------------------------
