@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC
 
+import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -284,30 +285,42 @@ def _insert_events_orm(rows: list[dict], heads: dict[str, tuple[int, str]], at) 
 _HEADS = ChainHead._meta.db_table
 
 
+def _binary_cursor() -> psycopg.Cursor:
+    """A cursor on Django's connection, in its transaction, that sends the parameters apart from
+    the statement, in binary: a batch's arrays are then neither quoted here nor parsed by
+    PostgreSQL, as Django's cursors, which put them in the statement's text, make them."""
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
 def _locked_heads_sql(chains: list[str], at) -> dict[str, tuple[int, str]]:
     """_locked_heads_orm in two plain statements (PostgreSQL): no model instances."""
-    with connection.cursor() as cursor:
+    with _binary_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {_HEADS} (chain, seq, hash, updated_at) "  # noqa: S608
             "SELECT c, 0, '', %s FROM unnest(%s::varchar[]) AS c ON CONFLICT (chain) DO NOTHING",
             [at, chains],
+            binary=True,
         )
         cursor.execute(
             f"SELECT chain, seq, hash FROM {_HEADS} WHERE chain = ANY(%s::varchar[]) "  # noqa: S608
             "ORDER BY chain FOR UPDATE",
             [chains],
+            binary=True,
         )
         return {chain: (seq, hash_) for chain, seq, hash_ in cursor.fetchall()}
 
 
 def _move_heads_sql(heads: dict[str, tuple[int, str]], at) -> None:
     chains = list(heads)
-    with connection.cursor() as cursor:
+    with _binary_cursor() as cursor:
         cursor.execute(
             f"UPDATE {_HEADS} AS h SET seq = v.seq, hash = v.hash, updated_at = %s "  # noqa: S608
             "FROM unnest(%s::varchar[], %s::bigint[], %s::varchar[]) AS v(chain, seq, hash) "
-            "WHERE h.chain = v.chain",
-            [at, chains, [heads[c][0] for c in chains], [heads[c][1] for c in chains]],
+            # The ANY lets it find the heads by index: joined alone, it scans them all.
+            "WHERE h.chain = v.chain AND h.chain = ANY(%s::varchar[])",
+            [at, chains, [heads[c][0] for c in chains], [heads[c][1] for c in chains], chains],
+            binary=True,
         )
 
 

@@ -24,7 +24,7 @@ from notifications import recipients
 from notifications.delivery import enqueue_deliveries
 from notifications.links import absolute_link
 from notifications.models import Channel, Delivery, Notification, Preference
-from notifications.sql import among
+from notifications.sql import among, binary_cursor
 from notifications.texts import render_text
 from organisations.memo import remembered
 from review import engine
@@ -270,8 +270,8 @@ def _insert_sql(rows: list[_Row], now) -> list[int]:
     columns_of_rows = [[getattr(row, f) for row in rows] for f in _NOTIFICATION_FIELDS]
     emailed = [row.idempotency_key for row in rows if row.email]
     params = [now, *columns_of_rows, Channel.EMAIL, Delivery.Status.PENDING, now, now, emailed]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    with binary_cursor() as cursor:
+        cursor.execute(sql, params, binary=True)
         return [pk for (pk,) in cursor.fetchall()]
 
 

@@ -9,6 +9,7 @@ processes, several workers, a retried task) never notify twice.
 """
 
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import TypeVar
 
 from django.contrib.auth import get_user_model
@@ -137,13 +138,14 @@ def _claim(level: str, now) -> list[Due]:
     return claimed
 
 
-def _context(task: ReviewTask) -> dict:
+def _context(task: ReviewTask, zone: tzinfo) -> dict:
+    """What the notice's template reads; `zone` the current time zone, looked up once a batch."""
     declaration = task.declaration
     return {
         "task": task,
         "declaration": declaration,
         "stage": remembered(("stage_label", task.stage), lambda: stage_label(task.stage)),
-        "due": timezone.localtime(task.due_at) if task.due_at else None,
+        "due": timezone.localtime(task.due_at, zone) if task.due_at else None,
     }
 
 
@@ -187,6 +189,7 @@ def _fire(claimed: list[Due], level: str, now) -> list[int]:
     notices: list[Notice] = []
     fired: list[tuple[Due, str, str]] = []
     # The task's address, reversed once: only its number differs from task to task.
+    zone = timezone.get_current_timezone()
     before, _, after = reverse("workflow:task_detail", args=[_ANY_PK]).partition(str(_ANY_PK))
     for due in claimed:
         task = due.task
@@ -202,7 +205,7 @@ def _fire(claimed: list[Due], level: str, now) -> list[int]:
         path = f"{before}{task.pk}{after}"
         # Notices alike but for the declaration's name and the link share their text.
         shape = (task.stage, task.due_at, task.owner_id, task.candidate_organisation_id)
-        context = _context(task)
+        context = _context(task, zone)
         notices.append(Notice(people, event, key, context, declaration, path, task, shape))
         fired.append((due, key, action))
     told = notify_in_bulk(notices)
