@@ -287,8 +287,9 @@ _HEADS = ChainHead._meta.db_table
 
 def _binary_cursor() -> psycopg.Cursor:
     """A cursor on Django's connection, in its transaction, that sends the parameters apart from
-    the statement, in binary: a batch's arrays are then neither quoted here nor parsed by
-    PostgreSQL, as Django's cursors, which put them in the statement's text, make them."""
+    the statement (those written %b in binary): a batch's arrays are then neither quoted here
+    nor parsed by PostgreSQL, as Django's cursors, which put them in the statement's text, make
+    them."""
     connection.ensure_connection()
     return psycopg.Cursor(connection.connection)
 
@@ -298,12 +299,12 @@ def _locked_heads_sql(chains: list[str], at) -> dict[str, tuple[int, str]]:
     with _binary_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {_HEADS} (chain, seq, hash, updated_at) "  # noqa: S608
-            "SELECT c, 0, '', %s FROM unnest(%s::varchar[]) AS c ON CONFLICT (chain) DO NOTHING",
+            "SELECT c, 0, '', %s FROM unnest(%b::varchar[]) AS c ON CONFLICT (chain) DO NOTHING",
             [at, chains],
             binary=True,
         )
         cursor.execute(
-            f"SELECT chain, seq, hash FROM {_HEADS} WHERE chain = ANY(%s::varchar[]) "  # noqa: S608
+            f"SELECT chain, seq, hash FROM {_HEADS} WHERE chain = ANY(%b::varchar[]) "  # noqa: S608
             "ORDER BY chain FOR UPDATE",
             [chains],
             binary=True,
@@ -316,9 +317,9 @@ def _move_heads_sql(heads: dict[str, tuple[int, str]], at) -> None:
     with _binary_cursor() as cursor:
         cursor.execute(
             f"UPDATE {_HEADS} AS h SET seq = v.seq, hash = v.hash, updated_at = %s "  # noqa: S608
-            "FROM unnest(%s::varchar[], %s::bigint[], %s::varchar[]) AS v(chain, seq, hash) "
+            "FROM unnest(%b::varchar[], %b::bigint[], %b::varchar[]) AS v(chain, seq, hash) "
             # The ANY lets it find the heads by index: joined alone, it scans them all.
-            "WHERE h.chain = v.chain AND h.chain = ANY(%s::varchar[])",
+            "WHERE h.chain = v.chain AND h.chain = ANY(%b::varchar[])",
             [at, chains, [heads[c][0] for c in chains], [heads[c][1] for c in chains], chains],
             binary=True,
         )

@@ -24,7 +24,7 @@ from notifications import recipients
 from notifications.delivery import enqueue_deliveries
 from notifications.links import absolute_link
 from notifications.models import Channel, Delivery, Notification, Preference
-from notifications.sql import among, binary_cursor
+from notifications.sql import binary_cursor
 from notifications.texts import render_text
 from organisations.memo import remembered
 from review import engine
@@ -167,22 +167,12 @@ class _Texts:
 def notify_in_bulk(notices: list[Notice]) -> dict[str, list]:
     """notify() for many notices at once (a sweep's batch); returns the users told, by key. The
     preferences are read in one statement, the notifications and e-mail deliveries inserted in
-    one (on PostgreSQL) or one each. For keys no one else writes at the same time (the sweep's,
-    claimed under a lock); a key already used notifies nobody again."""
+    one (on PostgreSQL) or a few. A key already used notifies nobody again."""
     people = [(notice, user) for notice in notices for user in recipients.unique(notice.users)]
-    keys = [f"{notice.key}:{user.pk}"[:200] for notice, user in people]
-    used = set(
-        Notification.objects.filter(idempotency_key__in=among(keys, "varchar")).values_list(
-            "idempotency_key", flat=True
-        )
-    )
     preferences = _preferences(user for _, user in people)
     texts = _Texts()
     rows: list[_Row] = []
-    told: dict[str, list] = {notice.key: [] for notice in notices}
-    for (notice, user), key in zip(people, keys, strict=True):
-        if key in used:
-            continue
+    for notice, user in people:
         title, _, body = texts.text(notice, user).partition("\n")
         preference = preferences.get(user.pk)
         if preference is None:  # the defaults, the same for everyone without a choice saved
@@ -196,17 +186,21 @@ def notify_in_bulk(notices: list[Notice]) -> dict[str, list]:
                 url=notice.path,
                 declaration_id=notice.declaration.pk if notice.declaration else None,
                 task_id=notice.task.pk if notice.task else None,
-                idempotency_key=key,
+                idempotency_key=f"{notice.key}:{user.pk}"[:200],
                 show_in_app=preference.in_app,
                 email=preference.email and bool(user.email),
             )
         )
-        told[notice.key].append(user)
-    if rows:
-        insert = _insert_sql if connection.vendor == "postgresql" else _insert_orm
-        deliveries = insert(rows, timezone.now())
-        if 0 < len(deliveries) <= HAND_OVER_AT_ONCE:
-            transaction.on_commit(partial(enqueue_deliveries, deliveries))
+    told: dict[str, list] = {notice.key: [] for notice in notices}
+    if not rows:
+        return told
+    insert = _insert_sql if connection.vendor == "postgresql" else _insert_orm
+    inserted, deliveries = insert(rows, timezone.now())
+    for (notice, user), row in zip(people, rows, strict=True):
+        if row.idempotency_key in inserted:
+            told[notice.key].append(user)
+    if 0 < len(deliveries) <= HAND_OVER_AT_ONCE:
+        transaction.on_commit(partial(enqueue_deliveries, deliveries))
     return told
 
 
@@ -226,8 +220,17 @@ class _Row:
     email: bool
 
 
-def _insert_orm(rows: list[_Row], now) -> list[int]:
-    """Insert the notifications and their e-mail deliveries; returns the deliveries' ids."""
+def _insert_orm(rows: list[_Row], now) -> tuple[set[str], list[int]]:
+    """Insert the notifications whose key is not used yet, and their e-mail deliveries; returns
+    the keys inserted and the deliveries' ids. For keys no one else writes at the same time (the
+    sweep's, claimed under a lock)."""
+    keys = [row.idempotency_key for row in rows]
+    used = set(
+        Notification.objects.filter(idempotency_key__in=keys).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    rows = [row for row in rows if row.idempotency_key not in used]
     notifications = Notification.objects.bulk_create(
         Notification(**{f: getattr(row, f) for f in _NOTIFICATION_FIELDS}) for row in rows
     )
@@ -236,7 +239,7 @@ def _insert_orm(rows: list[_Row], now) -> list[int]:
         for notification, row in zip(notifications, rows, strict=True)
         if row.email
     )
-    return [delivery.pk for delivery in deliveries]
+    return {row.idempotency_key for row in rows}, [delivery.pk for delivery in deliveries]
 
 
 _NOTIFICATION_FIELDS = [
@@ -252,27 +255,31 @@ _NOTIFICATION_FIELDS = [
 ]
 
 
-def _insert_sql(rows: list[_Row], now) -> list[int]:
-    """_insert_orm in one statement (PostgreSQL): the notifications from arrays, the deliveries
-    from the notifications just inserted that go out by e-mail."""
+def _insert_sql(rows: list[_Row], now) -> tuple[set[str], list[int]]:
+    """_insert_orm in one statement (PostgreSQL): the notifications from arrays, a used key
+    skipped by the insert itself (ON CONFLICT), the deliveries from the notifications just
+    inserted that go out by e-mail."""
     types = ["bigint", "varchar", "varchar", "text", "varchar", "bigint", "bigint", "varchar"]
     types.append("boolean")
-    unnest = ", ".join(f"%s::{t}[]" for t in types)
+    unnest = ", ".join(f"%b::{t}[]" for t in types)
     columns = ", ".join(_NOTIFICATION_FIELDS)
     sql = (
         f"WITH new AS (INSERT INTO {Notification._meta.db_table} ({columns}, created_at) "  # noqa: S608
-        f"SELECT *, %s FROM unnest({unnest}) RETURNING id, idempotency_key) "
-        f"INSERT INTO {Delivery._meta.db_table} "
+        f"SELECT *, %s FROM unnest({unnest}) ON CONFLICT (idempotency_key) DO NOTHING "
+        "RETURNING id, idempotency_key), "
+        f"sent AS (INSERT INTO {Delivery._meta.db_table} "
         "(notification_id, channel, status, attempts, next_attempt_at, last_error, updated_at) "
         "SELECT new.id, %s, %s, 0, %s, '', %s FROM new "
-        "WHERE new.idempotency_key = ANY(%s::varchar[]) RETURNING id"
+        "WHERE new.idempotency_key = ANY(%b::varchar[]) RETURNING id) "
+        "SELECT (SELECT array_agg(idempotency_key) FROM new), (SELECT array_agg(id) FROM sent)"
     )
     columns_of_rows = [[getattr(row, f) for row in rows] for f in _NOTIFICATION_FIELDS]
     emailed = [row.idempotency_key for row in rows if row.email]
     params = [now, *columns_of_rows, Channel.EMAIL, Delivery.Status.PENDING, now, now, emailed]
     with binary_cursor() as cursor:
         cursor.execute(sql, params, binary=True)
-        return [pk for (pk,) in cursor.fetchall()]
+        inserted, deliveries = cursor.fetchone()
+    return set(inserted or ()), deliveries or []
 
 
 def _task_context(task: ReviewTask) -> dict:

@@ -16,7 +16,7 @@ def among(values: list, sql_type: str = "bigint") -> list | RawSQL:
 
 def binary_cursor() -> psycopg.Cursor:
     """A cursor on Django's connection, in its transaction, that sends the parameters apart from
-    the statement (with binary=True, in binary): a batch's arrays are then neither quoted here
+    the statement (those written %b in binary): a batch's arrays are then neither quoted here
     nor parsed there, as Django's cursors, which put them in the statement's text, make them.
     PostgreSQL only; its statements do not reach Django's query log."""
     connection.ensure_connection()

@@ -10,6 +10,7 @@ processes, several workers, a retried task) never notify twice.
 
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from functools import partial
 from typing import TypeVar
 
 from django.contrib.auth import get_user_model
@@ -200,7 +201,10 @@ def _fire(claimed: list[Due], level: str, now) -> list[int]:
             skipped = {"task": task.pk, "skipped": "already overdue"}
             audits.append(_audit(AuditAction.REMIND, due, skipped))
             continue
-        people, event, action = _audience(due, level)
+        # Who hears depends on these alone; read once per batch for tasks alike.
+        alike = (level, task.candidate_role, task.candidate_organisation_id, task.owner_id)
+        alike += (due.jurisdiction_id,) if level == "escalate" else ()
+        people, event, action = remembered(("audience", *alike), partial(_audience, due, level))
         key = f"{level}:{task.pk}"
         path = f"{before}{task.pk}{after}"
         # Notices alike but for the declaration's name and the link share their text.
