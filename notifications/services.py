@@ -153,10 +153,10 @@ class _Texts:
             full = _render_notice(notice, user)
             self._shapes[group] = template if self._fill(template, notice) == full else None
             return full
-        template = self._shapes[group]
-        if template is None:
+        shared = self._shapes[group]
+        if shared is None:
             return _render_notice(notice, user)
-        return self._fill(template, notice)
+        return self._fill(shared, notice)
 
     @staticmethod
     def _fill(template: str, notice: Notice) -> str:
@@ -278,7 +278,8 @@ def _insert_sql(rows: list[_Row], now) -> tuple[set[str], list[int]]:
     params = [now, *columns_of_rows, Channel.EMAIL, Delivery.Status.PENDING, now, now, emailed]
     with binary_cursor() as cursor:
         cursor.execute(sql, params, binary=True)
-        inserted, deliveries = cursor.fetchone()
+        row = cursor.fetchone()
+    inserted, deliveries = row if row is not None else (None, None)
     return set(inserted or ()), deliveries or []
 
 

@@ -131,8 +131,8 @@ def _claim(level: str, now) -> list[Due]:
     for task, row in tasks:
         declaration = {"id": task.declaration_id, "name": row["declaration__name"]}
         _DECLARATION.set_cached_value(task, _partial(Declaration, declaration))
-        _OWNER.set_cached_value(task, owners.get(task.owner_id))  # type: ignore[arg-type]
-        organisation = organisations.get(task.candidate_organisation_id)  # type: ignore[arg-type]
+        _OWNER.set_cached_value(task, owners.get(task.owner_id))
+        organisation = organisations.get(task.candidate_organisation_id)
         _CANDIDATE_ORGANISATION.set_cached_value(task, organisation)
         jurisdiction_id = row["declaration__reporting_unit__jurisdiction_id"]
         claimed.append(Due(task, jurisdiction_id))
@@ -203,8 +203,10 @@ def _fire(claimed: list[Due], level: str, now) -> list[int]:
             continue
         # Who hears depends on these alone; read once per batch for tasks alike.
         alike = (level, task.candidate_role, task.candidate_organisation_id, task.owner_id)
-        alike += (due.jurisdiction_id,) if level == "escalate" else ()
-        people, event, action = remembered(("audience", *alike), partial(_audience, due, level))
+        jurisdiction = due.jurisdiction_id if level == "escalate" else None
+        people, event, action = remembered(
+            ("audience", *alike, jurisdiction), partial(_audience, due, level)
+        )
         key = f"{level}:{task.pk}"
         path = f"{before}{task.pk}{after}"
         # Notices alike but for the declaration's name and the link share their text.
