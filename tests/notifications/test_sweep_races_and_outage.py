@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 
 from audit.models import AuditAction
+from audit.verification import verify_audit
 from declarations.models import Stage
 from notifications import sweeps
 from notifications.models import Notification
@@ -182,7 +183,8 @@ def _three_overdue_unit_head_tasks(flow, time_machine) -> list:
 @pytest.mark.django_db
 def test_one_sweep_clears_a_backlog_larger_than_its_batch(flow, time_machine, monkeypatch):
     """A backlog bigger than one batch (one task per batch here, as 1,000 are in production)
-    is cleared by a single run: every overdue task escalated once; the next run finds nothing."""
+    is cleared by a single run: every overdue task escalated once, the audit log still verifies
+    with its events; the next run finds nothing."""
     monkeypatch.setattr(sweeps, "BATCH", 1)
     tasks = _three_overdue_unit_head_tasks(flow, time_machine)
     report = flow.sweep()
@@ -191,6 +193,7 @@ def test_one_sweep_clears_a_backlog_larger_than_its_batch(flow, time_machine, mo
         {("ny_head", NY_MOVE): 1, ("ny_head", NY_GRID): 1, ("ez_head", EZ_PROJECT): 1}
     )
     assert len(audit_events(AuditAction.ESCALATE)) == 3
+    assert verify_audit() == []
     assert flow.sweep().as_dict() == {"reminded": 0, "overdue": 0, "escalated": 0}
 
 
