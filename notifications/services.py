@@ -126,37 +126,43 @@ _NAME, _PATH = "\x00name\x00", "\x00path\x00"
 
 
 class _Texts:
-    """Notice texts, each rendered once per (event, shape, person) with stand-ins for the
-    declaration's name and the path, which are then put in; the first notice of each such
-    group is also rendered in full and must come out the same, else (a template that does more
-    with the name than print it) every notice of the group is rendered in full."""
+    """Notice texts, rendered once per (event, shape, person) with stand-ins for the
+    declaration's name and the path, which are then put in. The first notice of such a group is
+    rendered in full (a group of one costs one rendering); the second brings the rendering with
+    stand-ins, which must give the first one's text once filled in, else (a template that does
+    more with the name than print it) every notice of the group is rendered in full."""
 
     def __init__(self) -> None:
-        self._shapes: dict[tuple, str | None] = {}
+        # group -> the first notice and its text while it is alone, then the shared text (None:
+        # the group's notices are rendered each in full)
+        self._first: dict[tuple, tuple[Notice, str]] = {}
+        self._shared: dict[tuple, str | None] = {}
 
     def text(self, notice: Notice, user) -> str:
         declaration = notice.context.get("declaration")
         if notice.shape is None or not isinstance(declaration, Declaration):
             return _render_notice(notice, user)
         group = (notice.event, notice.shape, user.pk, bool(notice.path))
-        if group not in self._shapes:
-            stand_in = copy.copy(declaration)
-            stand_in.name = _NAME
-            template = _render_notice(
-                replace(
-                    notice,
-                    context={**notice.context, "declaration": stand_in},
-                    path=_PATH if notice.path else "",
-                ),
-                user,
-            )
-            full = _render_notice(notice, user)
-            self._shapes[group] = template if self._fill(template, notice) == full else None
-            return full
-        shared = self._shapes[group]
+        if group not in self._shared:
+            if group not in self._first:
+                full = _render_notice(notice, user)
+                self._first[group] = (notice, full)
+                return full
+            first, first_text = self._first.pop(group)
+            made = self._with_stand_ins(notice, user, declaration)
+            self._shared[group] = made if self._fill(made, first) == first_text else None
+        shared = self._shared[group]
         if shared is None:
             return _render_notice(notice, user)
         return self._fill(shared, notice)
+
+    @staticmethod
+    def _with_stand_ins(notice: Notice, user, declaration: Declaration) -> str:
+        stand_in = copy.copy(declaration)
+        stand_in.name = _NAME
+        path = _PATH if notice.path else ""
+        context = {**notice.context, "declaration": stand_in}
+        return _render_notice(replace(notice, context=context, path=path), user)
 
     @staticmethod
     def _fill(template: str, notice: Notice) -> str:
