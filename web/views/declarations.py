@@ -36,6 +36,9 @@ from review.timeline import declaration_timeline, latest_return
 from web.forms import AttachmentForm, EditForms, NewDeclarationForm
 
 PAGE_SIZE = 50
+COUNT_CAP = 999
+# The list page's order (the model's own, made unique by id): index declaration_page_order.
+LIST_ORDER = ("fiscal_year", "updated_at", "pk")
 
 
 def refused(request, message: str, status: int = 403):
@@ -108,20 +111,33 @@ def list_filter_choices(user) -> tuple[list[int], list[dict]]:
 
 @login_required
 def declaration_list(request):
+    """Every declaration the user may see, filtered, newest year and latest change first, read
+    a page at a time by keyset (cursor links to the next and previous pages); `?page=N` links
+    still open page N. The count stops at COUNT_CAP rather than counting everything."""
     visible = selectors.declarations_visible_to(request.user)
     filters = DeclarationFilter(request.GET, queryset=visible)
     errors = filter_errors(filters) if not filters.is_valid() else []
     # A filter that cannot be read lists nothing: showing everything would pass it off as applied.
     found = filters.qs if not errors else visible.none()
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.declaration_rows(found)
+    number = parse_id(request.GET.get("page"))
+    if number is not None and "cursor" not in request.GET:
+        page = selectors.numbered_page_by(rows, fields=LIST_ORDER, number=number, size=PAGE_SIZE)
+    else:
+        page = selectors.keyset_page_by(
+            rows, fields=LIST_ORDER, cursor=request.GET.get("cursor", ""), size=PAGE_SIZE
+        )
     years, units = list_filter_choices(request.user)
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("cursor", None)
     return render(
         request,
         "approvals/declaration_list.html",
         {
             "page": page,
+            "count": selectors.capped_count(found, COUNT_CAP),
+            "count_cap": COUNT_CAP,
             "errors": errors,
             "filters": filters.form.cleaned_data,
             "typed": request.GET,
