@@ -128,6 +128,7 @@ class SortedKeysetPagination(Pagination):
         )
 
     def get_schema_operation_parameters(self, view):
-        return super().get_schema_operation_parameters(view) + (
-            _Cursor().get_schema_operation_parameters(view)[:1]
+        return (
+            super().get_schema_operation_parameters(view)
+            + (_Cursor().get_schema_operation_parameters(view)[:1])
         )

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q, QuerySet
-from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 
 from audit.models import AuditEvent, AuditResult
 from declarations.models import Declaration, DeclarationQuerySet, DeclarationStatus
@@ -305,6 +304,36 @@ def _read_row_cursor(cursor: str, fields: list) -> tuple[str, list] | None:
         return None
 
 
+class RowCompare(Func):
+    """`(a, b, c) < (x, y, z)`: the rows before (or, with ">", after) one row in the order of
+    those columns. One row comparison, which an index in the same order answers directly
+    (PostgreSQL; SQLite compares row values too)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, names, model_fields, values, operator: str):
+        self.operator = operator
+        super().__init__(
+            *(F(name) for name in names),
+            *(
+                Value(value, output_field=field)
+                for value, field in zip(values, model_fields, strict=True)
+            ),
+        )
+
+    def as_sql(
+        self, compiler, connection, function=None, template=None, arg_joiner=None, **extra_context
+    ):
+        sqls, params = [], []
+        for expression in self.get_source_expressions():
+            sql, expression_params = compiler.compile(expression)
+            sqls.append(sql)
+            params.extend(expression_params)
+        half = len(sqls) // 2
+        columns, values = ", ".join(sqls[:half]), ", ".join(sqls[half:])
+        return f"({columns}) {self.operator} ({values})", params
+
+
 def keyset_page_by(
     queryset: QuerySet, *, fields: tuple[str, ...], cursor: str, size: int
 ) -> KeysetPage:
@@ -316,7 +345,6 @@ def keyset_page_by(
         for name in fields
     ]
     position = _read_row_cursor(cursor, model_fields) if cursor else None
-    columns = Tuple(*(F(name) for name in fields))
     newest_first = [F(name).desc() for name in fields]
     if position is None:
         rows = page_rows(queryset, newest_first, size + 1)
@@ -324,13 +352,15 @@ def keyset_page_by(
         rows = rows[:size]
     elif position[0] == "after":
         rows = page_rows(
-            queryset.filter(TupleLessThan(columns, tuple(position[1]))), newest_first, size + 1
+            queryset.filter(RowCompare(fields, model_fields, position[1], "<")),
+            newest_first,
+            size + 1,
         )
         has_more, has_less = len(rows) > size, True
         rows = rows[:size]
     else:
         rows = page_rows(
-            queryset.filter(TupleGreaterThan(columns, tuple(position[1]))),
+            queryset.filter(RowCompare(fields, model_fields, position[1], ">")),
             [F(name).asc() for name in fields],
             size + 1,
         )
@@ -349,9 +379,7 @@ def numbered_page_by(
     offset = (max(number, 1) - 1) * size
     rows = page_rows(queryset, [F(name).desc() for name in fields], size + 1, offset)
     has_more = len(rows) > size
-    return _row_page(
-        rows[:size], fields, has_more=has_more, has_less=offset > 0, first=offset == 0
-    )
+    return _row_page(rows[:size], fields, has_more=has_more, has_less=offset > 0, first=offset == 0)
 
 
 def _row_page(

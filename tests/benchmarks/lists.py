@@ -30,7 +30,6 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment  # n
 
 from tests.review.helpers import PASSWORD  # noqa: E402
 
-
 NEXT_LINK = re.compile(r'href="(\?[^"]*cursor=[^"]*)">下一页<')
 
 
