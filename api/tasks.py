@@ -42,7 +42,8 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         view = "done" if self.request.query_params.get("status") == "done" else "open"
-        return selectors.tasks_for(self.request.user, view=view)
+        tasks = selectors.tasks_for(self.request.user, view=view)
+        return selectors.task_api_rows(tasks) if self.action == "list" else tasks
 
     @property
     def paginator(self):

@@ -61,6 +61,17 @@ TASK_ROW_RELATED = (
     "owner",
 )
 
+# What the API's task list reads of each task (api.serializers.TaskSerializer and the rulebook's
+# allowed actions): the declaration and its unit, the queue's organisation, viewflow's owner.
+TASK_API_RELATED = ("declaration__reporting_unit", "candidate_organisation", "owner")
+
+
+def task_api_rows(tasks: QuerySet) -> QuerySet:
+    """The tasks with only the related rows the API's list shows (not the inbox page's unit,
+    department, holder and submitter: four joins and four objects a row fewer)."""
+    return tasks.select_related(None).select_related(*TASK_API_RELATED)
+
+
 # What the inbox page shows of each task: its own row and the names it links to. Reading only
 # these keeps viewflow's task table and the declaration's long texts out of the page's query.
 INBOX_ROW_FIELDS = (
