@@ -108,6 +108,18 @@ def list_filter_choices(user) -> tuple[list[int], list[dict]]:
     return cache.get_or_set(f"declaration-list-choices:{user.pk}", read, FILTER_CHOICES_SECONDS)
 
 
+def requested_page(request, declarations, *, fields: tuple[str, ...]) -> selectors.KeysetPage:
+    """The page a list's link asks for: `?cursor=` (下一页 and 上一页), or page N for the links
+    that still name one (`?page=N`, read by offset without counting the list)."""
+    number = parse_id(request.GET.get("page"))
+    if number is not None and "cursor" not in request.GET:
+        return selectors.numbered_page_by(
+            declarations, fields=fields, number=number, size=PAGE_SIZE
+        )
+    cursor = request.GET.get("cursor", "")
+    return selectors.keyset_page_by(declarations, fields=fields, cursor=cursor, size=PAGE_SIZE)
+
+
 @login_required
 def declaration_list(request):
     """Every declaration the user may see, filtered, newest year and latest change first, read
@@ -118,14 +130,7 @@ def declaration_list(request):
     errors = filter_errors(filters) if not filters.is_valid() else []
     # A filter that cannot be read lists nothing: showing everything would pass it off as applied.
     found = filters.qs if not errors else visible.none()
-    rows = selectors.declaration_rows(found)
-    number = parse_id(request.GET.get("page"))
-    if number is not None and "cursor" not in request.GET:
-        page = selectors.numbered_page_by(rows, fields=LIST_ORDER, number=number, size=PAGE_SIZE)
-    else:
-        page = selectors.keyset_page_by(
-            rows, fields=LIST_ORDER, cursor=request.GET.get("cursor", ""), size=PAGE_SIZE
-        )
+    page = requested_page(request, selectors.declaration_rows(found), fields=LIST_ORDER)
     years, units = list_filter_choices(request.user)
     query = request.GET.copy()
     query.pop("page", None)
