@@ -21,6 +21,12 @@ def stage_label(code) -> str:
 
 
 @register.filter
+def result_label(code) -> str:
+    """{{ event.result|result_label }} -> 成功."""
+    return labels.result_label(code)
+
+
+@register.filter
 def status_label(code) -> str:
     """{{ declaration.status|status_label }} -> 已提交."""
     return labels.status_label(code)
