@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 
 from audit.models import AuditEvent, AuditResult
+from declarations.ids import MAX_ID
 from declarations.models import Declaration, DeclarationQuerySet, DeclarationStatus
 from review import permissions
 from review.models import ReviewTask, ReviewTaskQuerySet
@@ -199,7 +200,12 @@ def _read_cursor(cursor: str, field) -> tuple[str, object, int] | None:
         direction, value, pk = json.loads(raw)
         if direction not in ("after", "before") or not isinstance(pk, int):
             return None
-        return direction, (None if value is None else field.to_python(value)), pk
+        if not 0 < pk <= MAX_ID:  # beyond any id (and any database integer)
+            return None
+        if value is not None:
+            value = field.to_python(value)
+            field.run_validators(value)  # within the column's range
+        return direction, value, pk
     except (ValueError, TypeError, ValidationError):
         return None
 
@@ -310,7 +316,10 @@ def _read_row_cursor(cursor: str, fields: list) -> tuple[str, list] | None:
             return None
         if len(values) != len(fields) or None in values:
             return None
-        return direction, [field.to_python(v) for field, v in zip(fields, values, strict=True)]
+        values = [field.to_python(v) for field, v in zip(fields, values, strict=True)]
+        for field, value in zip(fields, values, strict=True):
+            field.run_validators(value)  # within the column's range, e.g. a smallint year
+        return direction, values
     except (ValueError, TypeError, ValidationError):
         return None
 
@@ -382,12 +391,16 @@ def keyset_page_by(
     return _row_page(rows, fields, has_more=has_more, has_less=has_less, first=first)
 
 
+MAX_PAGE_NUMBER = 10**9
+
+
 def numbered_page_by(
     queryset: QuerySet, *, fields: tuple[str, ...], number: int, size: int
 ) -> KeysetPage:
     """Page `number` of the same order, for links that still name pages by number: read by
     offset, without counting the list, its neighbours linked by cursor like keyset pages."""
-    offset = (max(number, 1) - 1) * size
+    # A number past any list still reads as an empty page (rather than overflowing OFFSET).
+    offset = (min(max(number, 1), MAX_PAGE_NUMBER) - 1) * size
     rows = page_rows(queryset, [F(name).desc() for name in fields], size + 1, offset)
     has_more = len(rows) > size
     return _row_page(rows[:size], fields, has_more=has_more, has_less=offset > 0, first=offset == 0)

@@ -2,6 +2,9 @@
 cursors that follow the list's sort, in the same envelope (count, next, previous, results) and
 the same SQL however deep; `?page=N` still answers page N with page-number links."""
 
+import base64
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -92,3 +95,25 @@ def test_done_tasks_page_the_same_way(api, twelve_tasks):
     assert ids == expected("done", "due")
     assert len(ids) == 7
     assert {row["status"] for page in pages for row in page["results"]} == {"done"}
+
+
+@pytest.mark.parametrize(
+    ("sort", "value", "pk"),
+    [
+        ("due", "2026-01-01T00:00:00+00:00", 10**30),
+        ("due", "不是时间", 1),
+        ("year", 10**9, 1),
+        ("amount", "1e400", 1),
+    ],
+)
+def test_a_cursor_edited_by_hand_is_answered_not_failed(api, twelve_tasks, sort, value, pk):
+    """A cursor edited by hand (out-of-range numbers, a bad time) is answered in the usual
+    envelope (the rows past that point, or the first page when it cannot be read), never an
+    error."""
+    client = api("ny_head")
+    raw = base64.urlsafe_b64encode(json.dumps(["after", value, pk]).encode()).decode()
+    page = expect(client.get("/api/tasks/", {"sort": sort, "cursor": raw}), 200)
+    assert set(page) == PAGINATION_KEYS
+    if value == "不是时间":
+        first = expect(client.get("/api/tasks/", {"sort": sort}), 200)
+        assert page["results"] == first["results"]

@@ -2,6 +2,8 @@
 下一页 / 上一页 / 第一页 links that keep the filters, the same SQL on a deep page as on the first,
 a count that stops at 999+, and old `?page=N` links that still open page N."""
 
+import base64
+import json
 import re
 
 import pytest
@@ -107,3 +109,27 @@ def test_page_numbers_from_old_links_still_open_that_page(web):
     assert ids_on_page(beyond) == []
     assert "没有符合条件的申报表" in beyond.content.decode()
     assert ids_on_page(client.get(link(beyond, "第一页"))) == order[:50]
+    huge = client.get("/declarations/?page=999999999999999999")
+    assert huge.status_code == 200
+    assert ids_on_page(huge) == []
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [2027, "2026-01-01T00:00:00+00:00", 10**30],
+        [10**6, "2026-01-01T00:00:00+00:00", 1],
+        [2027, "不是时间", 1],
+        [2027, 1],
+        "x",
+    ],
+)
+def test_a_cursor_that_is_not_ours_opens_the_first_page(web, values):
+    """A cursor edited by hand (out-of-range numbers, a bad time, the wrong shape) opens the
+    first page instead of failing."""
+    copy_declarations(seed(NY_GRID), 60, prefix="游标测试")
+    client = web("ny_preparer")
+    raw = base64.urlsafe_b64encode(json.dumps(["after", values]).encode()).decode()
+    response = client.get(f"/declarations/?cursor={raw}")
+    assert response.status_code == 200
+    assert ids_on_page(response) == ids_on_page(client.get("/declarations/"))
