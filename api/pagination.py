@@ -1,8 +1,12 @@
 import hashlib
+from collections.abc import Callable
 
 from django.core.cache import cache
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from review import selectors
 
 COUNT_SECONDS = 60
 
@@ -39,19 +43,7 @@ class KeysetPagination(Pagination):
         return self.cursor.paginate_queryset(queryset, request, view)
 
     def _count(self, queryset, request) -> int:
-        """The count of the whole list: read on the first page, and for the cursor pages after
-        it taken from there (for a minute) rather than read again (it scans everything the
-        filter matches)."""
-        filters = request.query_params.copy()
-        for name in (self.cursor.cursor_query_param, self.page_size_query_param):
-            filters.pop(name, None)
-        key = f"api-count:{request.path}:{request.user.pk}:{filters.urlencode()}"
-        key = f"api-count:{hashlib.sha256(key.encode()).hexdigest()}"
-        if self.cursor.cursor_query_param in request.query_params:
-            return cache.get_or_set(key, queryset.count, COUNT_SECONDS)
-        total = queryset.count()
-        cache.set(key, total, COUNT_SECONDS)
-        return total
+        return cached_count(queryset, request, cursor=self.cursor.cursor_query_param)
 
     def get_paginated_response(self, data):
         if not self.by_cursor:
@@ -69,4 +61,74 @@ class KeysetPagination(Pagination):
         return (
             super().get_schema_operation_parameters(view)
             + self.cursor.get_schema_operation_parameters(view)[:1]
+        )
+
+
+def cached_count(queryset, request, *, cursor: str) -> int:
+    """The count of the whole list: read on the first page, and for the cursor pages after it
+    taken from there (for a minute) rather than read again (it scans everything the filter
+    matches)."""
+    filters = request.query_params.copy()
+    for name in (cursor, Pagination.page_size_query_param):
+        filters.pop(name, None)
+    key = f"api-count:{request.path}:{request.user.pk}:{filters.urlencode()}"
+    key = f"api-count:{hashlib.sha256(key.encode()).hexdigest()}"
+    if cursor in request.query_params:
+        return cache.get_or_set(key, queryset.count, COUNT_SECONDS)
+    total = queryset.count()
+    cache.set(key, total, COUNT_SECONDS)
+    return total
+
+
+class SortedKeysetPagination(Pagination):
+    """KeysetPagination's envelope and links for a list the caller sorts (`?sort=`), on any
+    column, nullable ones included: `?page=N` answers page N as before; without it the pages
+    are keyset pages (review.selectors.keyset_page) linked by `?cursor=`, and the count comes
+    from the first page (cached_count). `sort_of(request)` names the sort field and whether it
+    runs descending."""
+
+    cursor_query_param = "cursor"
+
+    def __init__(self, sort_of: Callable[..., tuple[str, bool]]):
+        self.sort_of = sort_of
+        self.by_cursor = False
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.by_cursor = self.page_query_param not in request.query_params
+        if not self.by_cursor:
+            return super().paginate_queryset(queryset, request, view)
+        self.request = request
+        sort, descending = self.sort_of(request)
+        self.keyset = selectors.keyset_page(
+            queryset,
+            sort=sort,
+            descending=descending,
+            cursor=request.query_params.get(self.cursor_query_param, ""),
+            size=self.get_page_size(request),
+        )
+        self.total = cached_count(queryset, request, cursor=self.cursor_query_param)
+        return self.keyset.rows
+
+    def _link(self, cursor: str) -> str | None:
+        if not cursor:
+            return None
+        url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
+        return replace_query_param(url, self.cursor_query_param, cursor)
+
+    def get_paginated_response(self, data):
+        if not self.by_cursor:
+            return super().get_paginated_response(data)
+        return Response(
+            {
+                "count": self.total,
+                "next": self._link(self.keyset.next_cursor),
+                "previous": self._link(self.keyset.previous_cursor),
+                "results": data,
+            }
+        )
+
+    def get_schema_operation_parameters(self, view):
+        return (
+            super().get_schema_operation_parameters(view)
+            + (_Cursor().get_schema_operation_parameters(view)[:1])
         )

@@ -15,10 +15,16 @@ from rest_framework.response import Response
 
 from api import serializers as s
 from api.common import ID_LOOKUP
+from api.pagination import Pagination, SortedKeysetPagination
 from review import selectors, services
-from review.filters import TaskFilter
+from review.filters import TaskFilter, task_sort
 from review.models import ReviewTask
 from review.permissions import access_task_by_id
+
+
+def _sort_of(request) -> tuple[str, bool]:
+    """The list's sort (`?sort=`, TaskFilter's names): by due time unless asked otherwise."""
+    return task_sort(request.query_params.get("sort", "due"))
 
 
 @extend_schema_view(
@@ -36,7 +42,17 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         view = "done" if self.request.query_params.get("status") == "done" else "open"
-        return selectors.tasks_for(self.request.user, view=view)
+        tasks = selectors.tasks_for(self.request.user, view=view)
+        return selectors.task_api_rows(tasks) if self.action == "list" else tasks
+
+    @property
+    def paginator(self):
+        """Keyset pages in the list's sort order (api.pagination); `?page=N` still answers."""
+        if not hasattr(self, "_paginator"):
+            self._paginator = (
+                SortedKeysetPagination(_sort_of) if self.action == "list" else Pagination()
+            )
+        return self._paginator
 
     def get_object(self):
         task, _grant = access_task_by_id(self.request.user, self.kwargs["pk"])

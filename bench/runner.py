@@ -6,6 +6,7 @@ import math
 import os
 import platform
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from django.db import OperationalError, connection
 from psycopg import sql
 
 from bench import measure
-from bench.generate import SIZES, generate
+from bench.generate import SIZES, Generated, generate
 from demo.data import load_demo
 from notifications.delivery import BrokerPause
 
@@ -91,6 +92,40 @@ def hand_over_to_broker() -> None:
         BrokerPause.until = math.inf
 
 
+# The generated data set's description, kept in the database itself so that a copy of it
+# (`createdb -T`) can be measured again without generating it again.
+DATA_SET_TABLE = "bench_data_set"
+
+
+def save_data_set(generated: Generated) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {DATA_SET_TABLE} (size text, info jsonb)")
+        cursor.execute(f"DELETE FROM {DATA_SET_TABLE}")
+        cursor.execute(
+            f"INSERT INTO {DATA_SET_TABLE} VALUES (%s, %s)",
+            [generated.size, json.dumps(asdict(generated))],
+        )
+
+
+def saved_data_set(size: str) -> Generated:
+    """The data set generated earlier in this database, which must be of `size`."""
+    found = None
+    if DATA_SET_TABLE in connection.introspection.table_names():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT size, info FROM {DATA_SET_TABLE}")
+            found = cursor.fetchone()
+    if found is None:
+        raise NoDataSet("这个数据库中没有已生成的基准数据：请先不带 --measure-only 运行。")
+    if found[0] != size:
+        raise NoDataSet(f"这个数据库中的基准数据规模是 {found[0]}，不是 {size}。")
+    info = found[1] if isinstance(found[1], dict) else json.loads(found[1])
+    return Generated(**info)
+
+
+class NoDataSet(Exception):
+    """--measure-only on a database without a generated data set of that size."""
+
+
 # What a finished run holds besides its data counts.
 MEASURED = ("inbox", "declaration_page", "approvals", "verify_audit", "sweep")
 
@@ -118,17 +153,24 @@ def run(
     reset: bool,
     log: Callable[[str], None],
     save: Callable[[dict], object] = lambda result: None,
+    generate_only: bool = False,
+    measure_only: bool = False,
 ) -> dict:
     """Generate the data set of `size` and take every measurement on it; `save` gets the result
     so far after each step, so a long run that is stopped keeps what it measured."""
     spec = SIZES[size]
     hand_over_to_broker()
-    if reset:
-        reset_database(log)
+    if measure_only:
+        generated = saved_data_set(size)
+        log(f"measuring the {size} data set generated earlier in this database …")
     else:
-        load_demo()
-    log(f"generating {size} …")
-    generated = generate(size, seed=seed, log=log)
+        if reset:
+            reset_database(log)
+        else:
+            load_demo()
+        log(f"generating {size} …")
+        generated = generate(size, seed=seed, log=log)
+        save_data_set(generated)
     result: dict = {
         "size": size,
         "seed": seed,
@@ -147,6 +189,9 @@ def run(
         ("verify_audit", measure.measure_verify_audit),
         ("sweep", measure.measure_sweep),
     ]
+    if generate_only:
+        save(result)
+        return result
     for name, step in steps:
         log(f"measuring {name} …")
         result[name] = step()

@@ -5,6 +5,7 @@ and the keys and values of an audit event's details. Pages, notices, exports and
 from collections.abc import Mapping
 
 from audit.models import AuditAction, AuditResult
+from declarations.models import DeclarationKind, DeclarationStatus
 from declarations.stages import Stage
 from organisations.models import Role
 
@@ -63,7 +64,10 @@ MEMBERSHIP_FIELDS = {
 
 
 def _label(choices, code: str) -> str:
-    return str(choices(code).label) if code in choices.values else code
+    try:
+        return str(choices(code).label)
+    except ValueError:  # not one of the codes (blank, or a code no longer offered)
+        return code
 
 
 def role_label(code: str | None) -> str:
@@ -74,6 +78,17 @@ def role_label(code: str | None) -> str:
 def stage_label(code: str | None) -> str:
     """单位负责人 for unit_head, and so on; blank stays blank."""
     return _label(Stage, code or "")
+
+
+def status_label(code: str | None) -> str:
+    """草稿 for draft, and so on: get_status_display's words, without rebuilding the choices
+    for each row of a list."""
+    return _label(DeclarationStatus, code or "")
+
+
+def kind_label(code: str | None) -> str:
+    """项目支出 for project, and so on."""
+    return _label(DeclarationKind, code or "")
 
 
 def action_label(code: str | None) -> str:

@@ -216,6 +216,24 @@ class Declaration(models.Model):
                 fields=["-fiscal_year", "-updated_at", "-id"], name="declaration_page_order"
             ),
             models.Index(fields=["-updated_at", "-id"], name="declaration_api_order"),
+            # The same two orders within one unit (preparers and unit heads) and one competent
+            # department (its reviewers): their scope is the index's first column, so a page
+            # reads only its own rows, however many other units and departments there are.
+            models.Index(
+                fields=["reporting_unit", "-fiscal_year", "-updated_at", "-id"],
+                name="declaration_unit_page_order",
+            ),
+            models.Index(
+                fields=["competent_department", "-fiscal_year", "-updated_at", "-id"],
+                name="declaration_dept_page_order",
+            ),
+            models.Index(
+                fields=["reporting_unit", "-updated_at", "-id"], name="declaration_unit_api_order"
+            ),
+            models.Index(
+                fields=["competent_department", "-updated_at", "-id"],
+                name="declaration_dept_api_order",
+            ),
         ]
 
     def __str__(self) -> str:

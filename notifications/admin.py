@@ -2,14 +2,29 @@ from django.contrib import admin, messages
 
 from audit.admin import ReadOnlyAdmin
 from notifications.delivery import delivery_resend
-from notifications.models import Delivery, Notification, Preference
+from notifications.models import EVENT_LABELS, Delivery, Notification, Preference, event_label
+
+
+class EventFilter(admin.SimpleListFilter):
+    title = "事件"
+    parameter_name = "event"
+
+    def lookups(self, request, model_admin):
+        return list(EVENT_LABELS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(event=self.value()) if self.value() else queryset
 
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "user", "event", "title", "read_at"]
-    list_filter = ["event"]
+    list_display = ["created_at", "user", "event_text", "title", "read_at"]
+    list_filter = [EventFilter]
     search_fields = ["user__username", "title"]
+
+    @admin.display(description="事件", ordering="event")
+    def event_text(self, notification: Notification) -> str:
+        return event_label(notification.event)
 
 
 @admin.register(Delivery)

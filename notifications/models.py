@@ -10,6 +10,26 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("电子邮件")
 
 
+# What each notice is about, as the operator's lists name it (the event is stored as its code).
+EVENT_LABELS = {
+    "task_created": _("新的审核任务"),
+    "urge": _("催办"),
+    "reminder": _("到期提醒"),
+    "escalation": _("逾期提醒"),
+    "escalation_admin": _("逾期升级至管理员"),
+    "task_withdrawn": _("任务已撤回"),
+    "declaration_approved": _("申报表审批通过"),
+    "declaration_rejected": _("申报表未通过"),
+    "declaration_returned": _("申报表被退回"),
+    "weekly_digest": _("每周待办摘要"),
+}
+
+
+def event_label(code: str) -> str:
+    """A notice's event in words; an unknown code reads 其他通知, never the code."""
+    return str(EVENT_LABELS.get(code, _("其他通知")))
+
+
 class Notification(models.Model):
     """One message to one person about one event; unique per idempotency key."""
 

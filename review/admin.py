@@ -4,12 +4,42 @@ services), and the time limits and calendar that administrators edit."""
 from django.contrib import admin
 from viewflow.workflow.models import Process, Task
 
-from audit.admin import ReadOnlyAdmin
+from audit.admin import AuditEventAdmin, ReadOnlyAdmin
+from audit.models import AuditEvent
+from declarations.labels import role_label, stage_label
 from review.models import CalendarDay, ReviewTask, StageTimeLimit
 
 for model in (Process, Task):
     if admin.site.is_registered(model):
         admin.site.unregister(model)
+
+
+class LabelledAuditEventAdmin(AuditEventAdmin):
+    """The audit package lies below the stages and roles, so their words are added here."""
+
+    list_display = [
+        "id",
+        "at",
+        "action",
+        "result",
+        "actor_name",
+        "role_text",
+        "organisation_name",
+        "declaration_id",
+        "stage_text",
+    ]
+
+    @admin.display(description="角色", ordering="role")
+    def role_text(self, event: AuditEvent) -> str:
+        return role_label(event.role)
+
+    @admin.display(description="环节", ordering="stage")
+    def stage_text(self, event: AuditEvent) -> str:
+        return stage_label(event.stage)
+
+
+admin.site.unregister(AuditEvent)
+admin.site.register(AuditEvent, LabelledAuditEventAdmin)
 
 
 @admin.register(Process)

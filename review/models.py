@@ -253,6 +253,12 @@ class ReviewTask(Task):
                 condition=models.Q(open=True),
                 name="review_task_open_holder",
             ),
+            # The API's 已办 (status=done) keeps the list's default order, by due time.
+            models.Index(
+                fields=["holder", "due_at", "task_ptr"],
+                condition=models.Q(open=False),
+                name="review_task_done_holder_due",
+            ),
             # A reviewer's finished tasks, latest first, are indexed by migration
             # 0007_i12b_done_index_nulls_last on PostgreSQL only: 已办 reads them by finished_at
             # DESC NULLS LAST, which a plain DESC index (nulls first) does not serve, and SQLite

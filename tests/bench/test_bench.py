@@ -12,7 +12,7 @@ from django.db import connection
 
 from audit.verification import verify_audit
 from bench.generate import SIZES
-from bench.runner import INBOX_ROWS
+from bench.runner import DATA_SET_TABLE, INBOX_ROWS
 from declarations.models import Declaration, Stamp
 from review.models import ReviewProcess
 
@@ -50,16 +50,45 @@ def test_bench_refuses_a_database_holding_other_data(demo):
     assert Declaration.objects.count() == declarations
 
 
+def _forget_data_set() -> None:
+    """The data set's description is a table outside the models, which no flush empties."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {DATA_SET_TABLE}")
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_small_benchmark_runs_and_its_data_is_what_the_services_write(demo, tmp_path):
-    output, results = StringIO(), tmp_path / "results.json"
+def test_measuring_needs_a_generated_data_set(demo):
+    with pytest.raises(CommandError, match="没有已生成的基准数据"):
+        call_command("bench", "--size", "small", "--measure-only")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_small_benchmark_runs_and_its_data_is_what_the_services_write(demo, tmp_path, request):
+    """Generated once and measured afterwards (--generate-only, then --measure-only), the way a
+    full-size data set is generated once and its copies measured."""
+    generated, output, results = StringIO(), StringIO(), tmp_path / "results.json"
+    request.addfinalizer(_forget_data_set)
     call_command(
         "bench",
         "--size",
         "small",
         "--no-reset",
         "--force",
+        "--generate-only",
+        "--output",
+        str(tmp_path / "generated.json"),
+        stdout=generated,
+    )
+    assert "--measure-only" in generated.getvalue()
+    with pytest.raises(CommandError, match="规模是 small，不是 medium"):
+        call_command("bench", "--size", "medium", "--measure-only")
+    call_command(
+        "bench",
+        "--size",
+        "small",
+        "--measure-only",
         "--output",
         str(results),
         stdout=output,

@@ -74,11 +74,22 @@ def last_cursor(user, view: str, sort: str, descending: bool) -> str:
         previous = cursor = page.next_cursor
 
 
+def api_last_page(api, url: str) -> str:
+    """The API's last page, reached as a client does: following `next` (cursors)."""
+    while True:
+        following = api.get(url).json()["next"]
+        if not following:
+            return url
+        url = following
+
+
 def explain(user, view: str, sort: str, descending: bool) -> str:
-    """The plan of the page's own query (the first page, as keyset_page asks for it)."""
+    """The plan of the page's own query: the first page's ids, as keyset_page asks for them
+    (review.selectors.page_rows then reads those rows by id)."""
     tasks = selectors.inbox_rows(selectors.tasks_for(user, view=view))
     order = selectors.keyset_order(sort, ascending=not descending)
-    return tasks.order_by(*order)[:51].explain(analyze=True, buffers=True)
+    ids = tasks.order_by(*order).values_list("pk", flat=True)[:51]
+    return ids.explain(analyze=True, buffers=True)
 
 
 def main() -> None:
@@ -116,8 +127,10 @@ def main() -> None:
                 ("已办 first page", client, "/tasks/?view=done"),
                 ("已办 last page", client, f"/tasks/?view=done&cursor={last_done}"),
                 ("API open first page", api, "/api/tasks/"),
-                ("API open last page", api, f"/api/tasks/?page={pages}"),
+                ("API open last page, ?page=N", api, f"/api/tasks/?page={pages}"),
+                ("API open last page, by next", api, api_last_page(api, "/api/tasks/")),
                 ("API done first page", api, "/api/tasks/?status=done"),
+                ("API done last page, by next", api, api_last_page(api, "/api/tasks/?status=done")),
             ]:
                 median, queries = measure(who, url)
                 print(f"{size:>6} {label:<34} {median * 1000:>10.1f} {queries:>8}")

@@ -9,7 +9,9 @@ Prints the median and p95 milliseconds and the SQL statements of each, measured 
 Django's test client as the demo's ny_preparer and auditor.
 """
 
+import html
 import os
+import re
 import statistics
 import sys
 import time
@@ -27,6 +29,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
 from tests.review.helpers import PASSWORD  # noqa: E402
+
+NEXT_LINK = re.compile(r'href="(\?[^"]*cursor=[^"]*)">下一页<')
 
 
 def measure(client: Client, url: str, repeat: int = 7) -> tuple[float, float, int]:
@@ -55,6 +59,12 @@ def main() -> None:
             break
         page = preparer.get(page["next"]).json()
     deep = page["next"] or "/api/declarations/"
+    deep_page = "/declarations/"
+    for _ in range(depth):
+        found = NEXT_LINK.search(preparer.get(deep_page).content.decode())
+        if not found:
+            break
+        deep_page = "/declarations/" + html.unescape(found.group(1))
     print(f"{'list':<44} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
     for label, client, url in [
         ("API declarations, first page", preparer, "/api/declarations/"),
@@ -62,7 +72,9 @@ def main() -> None:
         ("API declarations, ?page=100", preparer, "/api/declarations/?page=100"),
         ("API declarations, ?search=网格化", preparer, "/api/declarations/?search=网格化"),
         ("page /declarations/", preparer, "/declarations/"),
+        (f"page /declarations/, cursor page {depth + 1}", preparer, deep_page),
         ("page /declarations/?page=200", preparer, "/declarations/?page=200"),
+        ("page /declarations/?q=网格化", preparer, "/declarations/?q=网格化"),
         ("page /audit/", auditor, "/audit/"),
         ("API /api/audit/events/", auditor, "/api/audit/events/"),
     ]:

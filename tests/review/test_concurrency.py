@@ -1,7 +1,9 @@
 """Races on PostgreSQL with real, separate database connections (one per thread).
 
 Two people acting on the same task at the same moment: exactly one succeeds, the other is told
-within a second that it was already handled (已被处理), and nothing is recorded twice.
+that it was already handled (已被处理) rather than kept waiting for a lock until it times out
+(which would be a different error, "系统繁忙"), and nothing is recorded twice. No assertion is
+timed: waiting is shown by what happens, not by a stopwatch on a shared machine.
 """
 
 import threading
@@ -68,7 +70,7 @@ def winner_and_loser(results):
 def test_two_approvals_of_one_task_at_once_exactly_one_succeeds(demo, second_dept, who):
     """Two approvals of the same department task at the same moment (two candidates from the
     shared queue, or one reviewer double-clicking): one returns, the other raises AlreadyHandled
-    ("已被处理") in under a second; one stamp, one approve event, one next task."""
+    ("已被处理"); one stamp, one approve event, one next task."""
     declaration = seed(EZ_PROJECT)
     task = advance_to(declaration, Stage.DEPARTMENT)
     actors = (
@@ -84,10 +86,9 @@ def test_two_approvals_of_one_task_at_once_exactly_one_succeeds(demo, second_dep
         ]
     )
     _, loser = winner_and_loser(results)
-    error, elapsed = loser[1], loser[2]
+    error = loser[1]
     assert isinstance(error, errors.AlreadyHandled), repr(error)
     assert "已被处理" in error.message
-    assert elapsed < 1.0, f"the loser waited {elapsed:.2f}s"
 
     declaration = fresh(declaration)
     assert declaration.stage == Stage.FINANCE
@@ -111,7 +112,6 @@ def test_two_claims_at_once_one_reviewer_gets_the_task(demo, second_dept):
     )
     winner, loser = winner_and_loser(results)
     assert isinstance(loser[1], errors.AlreadyHandled), repr(loser[1])
-    assert loser[2] < 1.0
     task.refresh_from_db()
     assert task.owner_id == winner[1].owner_id
     claims = AuditEvent.objects.filter(declaration=declaration, action=AuditAction.CLAIM)
@@ -132,7 +132,6 @@ def test_withdraw_and_unit_head_approval_at_once_leave_a_consistent_state(demo):
     winner_and_loser(results)
     loser = next(r for r in results if r[0] == "error")
     assert isinstance(loser[1], errors.AlreadyHandled), repr(loser[1])
-    assert loser[2] < 1.0
 
     declaration = fresh(declaration)
     head_stamps = declaration.stamps.filter(stage=Stage.UNIT_HEAD).count()
@@ -156,23 +155,21 @@ def test_a_locked_declaration_does_not_hold_up_another_declaration(demo):
     holding, release = threading.Event(), threading.Event()
 
     def hold_lock():
+        """Hold the lock until the decision is made, or give up after 20 s: True when the
+        decision came while the lock was still held."""
         with transaction.atomic():
             permissions.lock_declaration(locked.pk)
             holding.set()
-            release.wait(timeout=4)
+            return release.wait(timeout=20)
 
     def decide():
         assert holding.wait(timeout=10)
-        start = time.monotonic()
         try:
             review.task_approve(actor=head, task_id=task.pk, opinion="同意")
-            return time.monotonic() - start
         finally:
             release.set()
 
     results = race(hold_lock, decide)
-    assert results[0][0] == "ok", results[0]
     assert results[1][0] == "ok", results[1]
-    elapsed = results[1][1]
-    assert elapsed < 1.0, f"waited {elapsed:.2f}s for another declaration's lock"
+    assert results[0] == ("ok", True, results[0][2]), "the decision waited for the other lock"
     assert fresh(task.declaration).stage == Stage.DEPARTMENT

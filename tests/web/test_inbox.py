@@ -2,6 +2,7 @@
 own stage and 已撤回, 我发起的, 抄送我的, the menu's count, and a query count that does not grow
 with the number of tasks."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,10 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from declarations.models import Stage
+from review import selectors
 from review import services as review
 from review.models import ReviewTask
 from tests.pages import flash_messages, page_of
-from tests.review.bulk import copy_task
+from tests.review.bulk import copy_declarations, copy_task
 from tests.review.helpers import (
     EZ_PROJECT,
     NY_GRID,
@@ -187,6 +189,33 @@ def test_started_lists_where_each_of_my_units_declarations_stands(web):
     assert NY_GRID not in response.content.decode()  # a draft never submitted: not started
     # A reviewer outside the units does not get the tab.
     assert "我发起的" not in inbox_page(web("ny_finance")).content.decode()
+
+
+@pytest.mark.django_db
+def test_started_pages_through_every_declaration_once_latest_first(web):
+    """我发起的 with more than a page: 下一页 lists each started declaration once, latest change
+    first, and 上一页 leads back."""
+    declaration = seed(NY_MOVE)
+    advance_to(declaration, Stage.DEPARTMENT)
+    copy_declarations(declaration, 70, prefix="发起翻页")
+    client = web("ny_preparer")
+    pages, url = [], "/tasks/started/"
+    while url:
+        response = inbox_page(client, url)
+        pages.append(re.findall(r'href="/declarations/(\d+)/"', response.content.decode()))
+        url = link_to(response, "下一页", "/tasks/started/")
+    started = selectors.declarations_started_by(user("ny_preparer"))
+    assert [int(pk) for page in pages for pk in page] == list(
+        started.order_by("-updated_at", "-pk").values_list("pk", flat=True)
+    )
+    assert [len(page) for page in pages] == [50, 21]
+    back = inbox_page(client, link_to(response, "上一页", "/tasks/started/"))
+    assert re.findall(r'href="/declarations/(\d+)/"', back.content.decode()) == pages[0]
+
+
+def link_to(response, text: str, path: str) -> str:
+    hrefs = [a.attrs["href"] for a in page_of(response).find_all("a") if a.text == text]
+    return path + hrefs[0] if hrefs else ""
 
 
 @pytest.mark.django_db

@@ -21,6 +21,24 @@ def stage_label(code) -> str:
 
 
 @register.filter
+def result_label(code) -> str:
+    """{{ event.result|result_label }} -> 成功."""
+    return labels.result_label(code)
+
+
+@register.filter
+def status_label(code) -> str:
+    """{{ declaration.status|status_label }} -> 已提交."""
+    return labels.status_label(code)
+
+
+@register.filter
+def kind_label(code) -> str:
+    """{{ declaration.kind|kind_label }} -> 项目支出."""
+    return labels.kind_label(code)
+
+
+@register.filter
 def action_label(code) -> str:
     """{{ event.action|action_label }} -> 同意 (also the rulebook's own rights)."""
     return labels.action_label(code)

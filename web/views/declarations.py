@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,6 +35,9 @@ from review.timeline import declaration_timeline, latest_return
 from web.forms import AttachmentForm, EditForms, NewDeclarationForm
 
 PAGE_SIZE = 50
+COUNT_CAP = 999
+# The list page's order (the model's own, made unique by id): index declaration_page_order.
+LIST_ORDER = ("fiscal_year", "updated_at", "pk")
 
 
 def refused(request, message: str, status: int = 403):
@@ -106,22 +108,40 @@ def list_filter_choices(user) -> tuple[list[int], list[dict]]:
     return cache.get_or_set(f"declaration-list-choices:{user.pk}", read, FILTER_CHOICES_SECONDS)
 
 
+def requested_page(request, declarations, *, fields: tuple[str, ...]) -> selectors.KeysetPage:
+    """The page a list's link asks for: `?cursor=` (下一页 and 上一页), or page N for the links
+    that still name one (`?page=N`, read by offset without counting the list)."""
+    number = parse_id(request.GET.get("page"))
+    if number is not None and "cursor" not in request.GET:
+        return selectors.numbered_page_by(
+            declarations, fields=fields, number=number, size=PAGE_SIZE
+        )
+    cursor = request.GET.get("cursor", "")
+    return selectors.keyset_page_by(declarations, fields=fields, cursor=cursor, size=PAGE_SIZE)
+
+
 @login_required
 def declaration_list(request):
+    """Every declaration the user may see, filtered, newest year and latest change first, read
+    a page at a time by keyset (cursor links to the next and previous pages); `?page=N` links
+    still open page N. The count stops at COUNT_CAP rather than counting everything."""
     visible = selectors.declarations_visible_to(request.user)
     filters = DeclarationFilter(request.GET, queryset=visible)
     errors = filter_errors(filters) if not filters.is_valid() else []
     # A filter that cannot be read lists nothing: showing everything would pass it off as applied.
     found = filters.qs if not errors else visible.none()
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = requested_page(request, selectors.declaration_rows(found), fields=LIST_ORDER)
     years, units = list_filter_choices(request.user)
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("cursor", None)
     return render(
         request,
         "approvals/declaration_list.html",
         {
             "page": page,
+            "count": selectors.capped_count(found, COUNT_CAP),
+            "count_cap": COUNT_CAP,
             "errors": errors,
             "filters": filters.form.cleaned_data,
             "typed": request.GET,

@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +24,13 @@ from review.models import OpinionPhrase
 from review.permissions import Action, access_task_by_id, actions_for
 from review.rounds import changes_for_round
 from review.timeline import declaration_timeline
-from web.views.declarations import list_filter_choices, referring_page, refused, service_errors
+from web.views.declarations import (
+    list_filter_choices,
+    referring_page,
+    refused,
+    requested_page,
+    service_errors,
+)
 
 PAGE_SIZE = 50
 VIEW_TITLES = {
@@ -39,6 +44,8 @@ VIEW_TITLES = {
 OPEN_COLUMNS = ("name", "unit", "stage", "amount", "submitter", "waiting", "due", "holder")
 DONE_COLUMNS = ("name", "unit", "stage", "amount", "finished")
 COUNT_CAP = 999
+# 我发起的: latest change first (index declaration_unit_api_order within a unit).
+STARTED_ORDER = ("updated_at", "pk")
 
 
 def _task_query(request, *, without: tuple[str, ...]) -> str:
@@ -173,9 +180,9 @@ def _tabs(user, current: str) -> list[dict]:
 def started_list(request):
     """我发起的: where each declaration of the user's units stands, and who holds it now."""
     declarations = selectors.declarations_started_by(request.user)
-    page = Paginator(declarations, PAGE_SIZE).get_page(request.GET.get("page"))
-    waiting = selectors.waiting_tasks_of(page.object_list)
-    rows = [(declaration, waiting.get(declaration.pk)) for declaration in page.object_list]
+    page = requested_page(request, declarations, fields=STARTED_ORDER)
+    waiting = selectors.waiting_tasks_of(page.rows)
+    rows = [(declaration, waiting.get(declaration.pk)) for declaration in page.rows]
     return render(
         request,
         "workflow/started_list.html",

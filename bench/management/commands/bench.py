@@ -1,6 +1,7 @@
 """`python manage.py bench --size small|medium|full`: generate a data set in a scratch
 PostgreSQL database and measure the engine on it (see the README's Performance section)."""
 
+import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -35,6 +36,17 @@ class Command(BaseCommand):
             help="add the data set to the database as it is instead of emptying it first",
         )
         parser.add_argument("--output", default="", help="where to write the JSON results")
+        parser.add_argument(
+            "--generate-only",
+            action="store_true",
+            help="generate the data set and stop (copy it with createdb -T to measure it often)",
+        )
+        parser.add_argument(
+            "--measure-only",
+            action="store_true",
+            help="measure the data set generated earlier in this database (measuring changes it: "
+            "approvals and the sweep act on it, so measure a copy)",
+        )
 
     def handle(self, *args, **options):
         if connection.vendor != "postgresql":
@@ -44,9 +56,14 @@ class Command(BaseCommand):
                 "DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench make bench SIZE=medium"
             )
         sizes = self._sizes(options)
+        if options["generate_only"] and options["measure_only"]:
+            raise CommandError("--generate-only 与 --measure-only 只能选一个。")
+        if options["measure_only"] and len(sizes) > 1:
+            raise CommandError("--measure-only 只能测一个规模（一个数据库只存一份数据）。")
         runner.ensure_database()
         try:
-            runner.check_database(force=options["force"])
+            if not options["measure_only"]:  # measuring only empties nothing
+                runner.check_database(force=options["force"])
         except runner.NotABenchDatabase as refused:
             raise CommandError(
                 f"数据库 {refused} 中有不是基准测试生成的数据，基准测试会清空它，已拒绝运行；"
@@ -56,15 +73,25 @@ class Command(BaseCommand):
         path = Path(options["output"]) if options["output"] else runner.results_path()
         results: list[dict] = []
         for size in sizes:
-            results.append(
-                runner.run(
+            try:
+                result = runner.run(
                     size,
                     seed=options["seed"],
                     reset=not options["no_reset"],
                     log=self.stdout.write,
                     save=lambda partial: runner.write_results([*results, partial], path),
+                    generate_only=options["generate_only"],
+                    measure_only=options["measure_only"],
                 )
-            )
+            except runner.NoDataSet as missing:
+                raise CommandError(str(missing)) from missing
+            results.append(result)
+        if options["generate_only"]:
+            for result in results:
+                self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
+            done = "数据已生成；用 --measure-only 测量（最好测其副本）"
+            self.stdout.write(self.style.SUCCESS(done))
+            return
         self.stdout.write(runner.table(results))
         runner.write_results(results, path)
         self.stdout.write(self.style.SUCCESS(f"results written to {path}"))

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('approval_workflow', '0008_merge_inbox_index'),
+        ('approval_workflow', '0009_i13lists_done_due_index'),
         ('approvals', '0005_i13b_list_indexes'),
         ('organisations', '0002_known_login_address'),
         ('viewflow', '0015_task_scheduled'),
