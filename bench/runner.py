@@ -163,6 +163,8 @@ def run(
     if measure_only:
         generated = saved_data_set(size)
         log(f"measuring the {size} data set generated earlier in this database …")
+        log("  migrate (the code measured may have new indexes) …")
+        call_command("migrate", verbosity=0, interactive=False)
     else:
         if reset:
             reset_database(log)
