@@ -120,17 +120,18 @@ def _render_notice(notice: Notice, user) -> str:
     ).strip()
 
 
-# Stand-ins for the declaration's name and the link's path in a shape's text; control
-# characters no name or path holds.
-_NAME, _PATH = "\x00name\x00", "\x00path\x00"
+# Stand-ins for the declaration's name, the due time and the link's path in a shape's text;
+# control characters no name, time or path holds.
+_NAME, _DUE, _PATH = "\x00name\x00", "\x00due\x00", "\x00path\x00"
 
 
 class _Texts:
     """Notice texts, rendered once per (event, shape, person) with stand-ins for the
-    declaration's name and the path, which are then put in. The first notice of such a group is
-    rendered in full (a group of one costs one rendering); the second brings the rendering with
-    stand-ins, which must give the first one's text once filled in, else (a template that does
-    more with the name than print it) every notice of the group is rendered in full."""
+    declaration's name, the due time (`due_text`) and the path, which are then put in. The
+    first notice of such a group is rendered in full (a group of one costs one rendering); the
+    second brings the rendering with stand-ins, which must give the first one's text once
+    filled in, else (a template that does more with them than print them) every notice of the
+    group is rendered in full."""
 
     def __init__(self) -> None:
         # group -> the first notice and its text while it is alone, then the shared text (None:
@@ -162,12 +163,15 @@ class _Texts:
         stand_in.name = _NAME
         path = _PATH if notice.path else ""
         context = {**notice.context, "declaration": stand_in}
+        if notice.context.get("due_text"):
+            context["due_text"] = _DUE
         return _render_notice(replace(notice, context=context, path=path), user)
 
     @staticmethod
     def _fill(template: str, notice: Notice) -> str:
         name = notice.context["declaration"].name
-        return template.replace(_NAME, name).replace(_PATH, notice.path)
+        due = notice.context.get("due_text") or ""
+        return template.replace(_NAME, name).replace(_DUE, due).replace(_PATH, notice.path)
 
 
 def notify_in_bulk(notices: list[Notice]) -> dict[str, list]:

@@ -147,7 +147,15 @@ def _context(task: ReviewTask, zone: tzinfo) -> dict:
         "declaration": declaration,
         "stage": remembered(("stage_label", task.stage), lambda: stage_label(task.stage)),
         "due": timezone.localtime(task.due_at, zone) if task.due_at else None,
+        # Written out here rather than by the template's date filter, so that notices alike
+        # but for their due time can share one rendering (notifications.services._Texts).
+        "due_text": _due_text(task.due_at, zone),
     }
+
+
+def _due_text(due_at, zone: tzinfo) -> str:
+    """The due time as the notices print it (the date filter's "Y-m-d H:i")."""
+    return timezone.localtime(due_at, zone).strftime("%Y-%m-%d %H:%M") if due_at else ""
 
 
 def _audience(due: Due, level: str) -> tuple[list, str, str]:
@@ -209,8 +217,9 @@ def _fire(claimed: list[Due], level: str, now) -> list[int]:
         )
         key = f"{level}:{task.pk}"
         path = f"{before}{task.pk}{after}"
-        # Notices alike but for the declaration's name and the link share their text.
-        shape = (task.stage, task.due_at, task.owner_id, task.candidate_organisation_id)
+        # Notices alike but for the declaration's name, the due time and the link share
+        # their text.
+        shape = (task.stage, bool(task.due_at), task.owner_id, task.candidate_organisation_id)
         context = _context(task, zone)
         notices.append(Notice(people, event, key, context, declaration, path, task, shape))
         fired.append((due, key, action))

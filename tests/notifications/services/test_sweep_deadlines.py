@@ -220,12 +220,27 @@ def test_escalations_alike_but_for_their_declaration_each_name_their_own(flow, t
                 "declaration": unit_task.declaration,
                 "stage": stage_label(unit_task.stage),
                 "due": local(unit_task.due_at),
+                "due_text": f"{local(unit_task.due_at):%Y-%m-%d %H:%M}",
                 "user": user("ny_head"),
                 "link": absolute_link(notice.url),
             },
         ).strip()
         title, _, body = full.partition("\n")
         assert (notice.title, notice.body) == (title.strip(), body.strip())
+
+
+def test_escalations_alike_but_for_their_due_time_each_give_their_own(flow, time_machine):
+    """In a real backlog due times differ by the minute: notices that share their text but for
+    the declaration and the due time still each print their own."""
+    time_machine.move_to(at(2026, 3, 2, 9), tick=False)
+    first = flow.submit(seed(NY_MOVE))
+    time_machine.move_to(at(2026, 3, 2, 9, 7), tick=False)
+    second = flow.submit(seed(NY_GRID))
+    time_machine.move_to(at(2026, 3, 6, 9), tick=False)
+    assert sorted(flow.sweep().overdue) == sorted([first.pk, second.pk])
+    bodies = {n.task_id: n.body for n in notifications("ny_head", "escalation") if n.task_id}
+    assert f"《{NY_MOVE}》的“单位负责人”环节审核已于 2026-03-05 09:00 到期" in bodies[first.pk]
+    assert f"《{NY_GRID}》的“单位负责人”环节审核已于 2026-03-05 09:07 到期" in bodies[second.pk]
 
 
 # --- Second escalation ----------------------------------------------------------------------------
