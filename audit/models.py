@@ -90,6 +90,7 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="+",
         db_constraint=False,
+        db_index=False,  # the (actor, at) index below serves every look-up by actor
         verbose_name=_("操作人"),
     )
     actor_name = models.CharField(_("操作人姓名"), max_length=150, blank=True)
@@ -113,6 +114,7 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="+",
         db_constraint=False,
+        db_index=False,  # the (jurisdiction, at) index below serves every look-up by jurisdiction
         verbose_name=_("财政辖区"),
     )
     action = models.CharField(_("动作"), max_length=16, choices=AuditAction.choices)
@@ -124,6 +126,7 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="audit_events",
         db_constraint=False,
+        db_index=False,  # the (declaration, at) index below serves every look-up by declaration
         verbose_name=_("申报表"),
     )
     stage = models.CharField(_("环节"), max_length=16, blank=True)

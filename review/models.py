@@ -142,9 +142,9 @@ class ReviewTask(Task):
         blank=True,
         related_name="review_tasks",
     )
-    stage: models.CharField[str, str] = models.CharField(
-        _("环节"), max_length=16, blank=True, db_index=True
-    )
+    # No index of its own on the stage (five values) or the candidate organisation (the
+    # queue index leads with it): every index is rewritten when the sweep marks a task.
+    stage: models.CharField[str, str] = models.CharField(_("环节"), max_length=16, blank=True)
     candidate_role: models.CharField[str, str] = models.CharField(
         _("候选角色"), max_length=24, blank=True
     )
@@ -155,6 +155,7 @@ class ReviewTask(Task):
             null=True,
             blank=True,
             related_name="+",
+            db_index=False,
             verbose_name=_("候选组织"),
         )
     )
