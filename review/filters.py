@@ -5,7 +5,7 @@ spellings work (`q` and `search`; `from`/`to` dates and `since`/`until` times)."
 from datetime import UTC, date, datetime, time
 
 import django_filters
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.models import AuditAction, AuditEvent, AuditResult
@@ -13,6 +13,7 @@ from declarations.ids import MAX_ID
 from declarations.models import Declaration, DeclarationStatus
 from declarations.stages import REVIEW_STAGES, Stage
 from review.models import ReviewTask
+from review.selectors import keyset_order
 
 MAX_AMOUNT = 10**10  # 万元: a bound that keeps any typed amount inside the column
 
@@ -194,9 +195,9 @@ class TaskFilter(django_filters.FilterSet):
 
     def filter_sort(self, queryset, name, value):
         field, descending = task_sort(value)
-        if descending:
-            return queryset.order_by(F(field).desc(nulls_last=True), "-pk")
-        return queryset.order_by(F(field).asc(nulls_last=True), "pk")
+        # The keyset pages' order (empty values count as the largest), so that ?page=N and the
+        # cursor pages list the same rows in the same order.
+        return queryset.order_by(*keyset_order(field, ascending=not descending))
 
 
 def local_day_start(day: date) -> datetime:

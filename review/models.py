@@ -260,10 +260,13 @@ class ReviewTask(Task):
                 condition=models.Q(open=False),
                 name="review_task_done_holder_due",
             ),
-            # A reviewer's finished tasks, latest first, are indexed by migration
-            # 0007_i12b_done_index_nulls_last on PostgreSQL only: 已办 reads them by finished_at
-            # DESC NULLS LAST, which a plain DESC index (nulls first) does not serve, and SQLite
-            # cannot put NULLS LAST in an index.
+            # A reviewer's finished tasks, latest first (finished_at DESC NULLS FIRST, the
+            # keyset pages' order, which this index read backwards serves) or earliest first.
+            models.Index(
+                fields=["holder", "finished_at", "task_ptr"],
+                condition=models.Q(open=False),
+                name="review_task_done_holder_finish",
+            ),
             # The deadline sweep's levels (notifications.sweeps): only open tasks whose level
             # has not fired, so its query never walks through finished or notified tasks.
             # With the pk after the time, a batch is the index's first rows in the sweep's order

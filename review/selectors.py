@@ -210,30 +210,38 @@ def _read_cursor(cursor: str, field) -> tuple[str, object, int] | None:
         return None
 
 
+# Empty sort values count as larger than any other, as PostgreSQL orders them: last going up,
+# first going down. A descending page is then an ascending one read backwards, so one index in
+# either direction serves both (with "nulls last" both ways, a descending page sorted every row
+# the filter matched).
+
+
 def _beyond(name: str, value, pk: int, *, ascending: bool) -> Q:
-    """Rows after (value, pk) in `name` order (nulls last), then by id in the same direction."""
-    more, id_more = ("gt", "pk__gt") if ascending else ("lt", "pk__lt")
+    """Rows after (value, pk) in `name` order, then by id in the same direction."""
+    if not ascending:
+        return _before(name, value, pk, ascending=True)
     if value is None:
-        return Q(**{f"{name}__isnull": True, id_more: pk})
+        return Q(**{f"{name}__isnull": True, "pk__gt": pk})
     return (
-        Q(**{f"{name}__{more}": value})
-        | Q(**{name: value, id_more: pk})
+        Q(**{f"{name}__gt": value})
+        | Q(**{name: value, "pk__gt": pk})
         | Q(**{f"{name}__isnull": True})
     )
 
 
 def _before(name: str, value, pk: int, *, ascending: bool) -> Q:
     """Rows before (value, pk) in the same order: the mirror of _beyond."""
-    less, id_less = ("lt", "pk__lt") if ascending else ("gt", "pk__gt")
+    if not ascending:
+        return _beyond(name, value, pk, ascending=True)
     if value is None:
-        return Q(**{f"{name}__isnull": False}) | Q(**{f"{name}__isnull": True, id_less: pk})
-    return Q(**{f"{name}__{less}": value}) | Q(**{name: value, id_less: pk})
+        return Q(**{f"{name}__isnull": False}) | Q(**{f"{name}__isnull": True, "pk__lt": pk})
+    return Q(**{f"{name}__lt": value}) | Q(**{name: value, "pk__lt": pk})
 
 
 def keyset_order(name: str, *, ascending: bool) -> list:
     if ascending:
         return [F(name).asc(nulls_last=True), "pk"]
-    return [F(name).desc(nulls_last=True), "-pk"]
+    return [F(name).desc(nulls_first=True), "-pk"]
 
 
 def _value(row, name: str):
