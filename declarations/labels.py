@@ -53,7 +53,10 @@ ACTION_DETAIL_LABELS: dict[str, dict[str, str]] = {
     AuditAction.COPY: {"from": "复制自申报表编号"},
 }
 DEADLINE_LEVELS = {"remind": "到期提醒", "overdue": "逾期", "escalate": "升级至管理员"}
-SKIP_REASONS = {"already overdue": "已逾期，改发逾期通知"}
+SKIP_REASONS = {
+    "already overdue": "已逾期，改发逾期通知",  # reminders skipped before 2026-11-28
+    "reminder": "到期提醒（已逾期，由本逾期通知代替）",
+}
 MEMBERSHIP_FIELDS = {
     "user": "账号",
     "role": "角色",

@@ -15,8 +15,9 @@ from typing import TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import Model
+from django.db.models import DateTimeField, F, Model, Value
 from django.db.models.base import ModelState
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.models import Task
@@ -87,6 +88,8 @@ class Due:
 
     task: ReviewTask
     jurisdiction_id: int
+    # Overdue before its reminder went out: the overdue notice replaces the reminder.
+    reminder_skipped: bool = False
 
 
 def _claim(level: str, now) -> list[Due]:
@@ -99,14 +102,24 @@ def _claim(level: str, now) -> list[Due]:
         ReviewTask.objects.reviews()
         .open()
         .filter(outcome="", **{f"{when}__lte": now, f"{flag}__isnull": True})
-        .select_for_update(skip_locked=True, of=("self",))
-        .order_by(when, "pk")
-        .values_list("pk", flat=True)[:BATCH]
     )
-    ids = list(due)
-    if not ids:
+    if level == "remind":
+        # A task already overdue gets no reminder: the overdue level, later in the same run,
+        # tells its people and marks the reminder fired in the same statement.
+        due = due.exclude(due_at__lte=now)
+    claimed_rows = list(
+        due.select_for_update(skip_locked=True, of=("self",))
+        .order_by(when, "pk")
+        .values_list("pk", "reminded_at")[:BATCH]
+    )
+    if not claimed_rows:
         return []
-    ReviewTask.objects.filter(pk__in=among(ids)).update(**{flag: now})
+    ids = [pk for pk, _ in claimed_rows]
+    not_reminded = {pk for pk, reminded_at in claimed_rows if reminded_at is None}
+    fired = {flag: now}
+    if level == "overdue":
+        fired["reminded_at"] = Coalesce(F("reminded_at"), Value(now), output_field=DateTimeField())
+    ReviewTask.objects.filter(pk__in=among(ids)).update(**fired)
     # Read as values and made into partial instances (the other fields load if a template asks
     # for them): model instances through select_related cost more than the rest of the sweep.
     # viewflow's own columns (the owner) are read apart, by pk: joined in, PostgreSQL scans
@@ -135,7 +148,8 @@ def _claim(level: str, now) -> list[Due]:
         organisation = organisations.get(task.candidate_organisation_id)
         _CANDIDATE_ORGANISATION.set_cached_value(task, organisation)
         jurisdiction_id = row["declaration__reporting_unit__jurisdiction_id"]
-        claimed.append(Due(task, jurisdiction_id))
+        skipped = level == "overdue" and task.pk in not_reminded
+        claimed.append(Due(task, jurisdiction_id, reminder_skipped=skipped))
     return claimed
 
 
@@ -191,9 +205,9 @@ _ANY_PK = 987654321
 
 
 def _fire(claimed: list[Due], level: str, now) -> list[int]:
-    """Notify and audit one level for a claimed batch; returns the tasks notified (a reminder
-    missed while the sweep was down and already overdue is skipped: the overdue notice says
-    it all)."""
+    """Notify and audit one level for a claimed batch; returns the tasks notified. A reminder
+    missed while the sweep was down and already overdue is not sent: the overdue notice says it
+    all, and its audit event records the reminder as skipped."""
     audits: list[dict] = []
     notices: list[Notice] = []
     fired: list[tuple[Due, str, str]] = []
@@ -204,10 +218,6 @@ def _fire(claimed: list[Due], level: str, now) -> list[int]:
         task = due.task
         declaration = task.declaration
         if declaration is None:  # _claim finds review tasks only, and each has one
-            continue
-        if level == "remind" and task.due_at and task.due_at <= now:
-            skipped = {"task": task.pk, "skipped": "already overdue"}
-            audits.append(_audit(AuditAction.REMIND, due, skipped))
             continue
         # Who hears depends on these alone; read once per batch for tasks alike.
         alike = (level, task.candidate_role, task.candidate_organisation_id, task.owner_id)
@@ -226,7 +236,10 @@ def _fire(claimed: list[Due], level: str, now) -> list[int]:
     told = notify_in_bulk(notices)
     for due, key, action in fired:
         names = sorted(user.get_username() for user in told[key])
-        audits.append(_audit(action, due, {"task": due.task.pk, "level": level, "notified": names}))
+        details: dict = {"task": due.task.pk, "level": level, "notified": names}
+        if due.reminder_skipped:
+            details["skipped"] = "reminder"
+        audits.append(_audit(action, due, details))
     record_events(audits)
     return [due.task.pk for due, _, _ in fired]
 

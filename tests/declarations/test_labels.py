@@ -49,3 +49,6 @@ def test_details_read_as_labels_and_values():
     assert details_text({"level": "remind", "skipped": "already overdue"}) == (
         "级别：到期提醒；未发送：已逾期，改发逾期通知"
     )
+    assert details_text({"level": "overdue", "notified": ["ny_head"], "skipped": "reminder"}) == (
+        "级别：逾期；通知对象：ny_head；未发送：到期提醒（已逾期，由本逾期通知代替）"
+    )
