@@ -242,6 +242,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
+    # How often a worker looks for such messages: every interval × throttle seconds (kombu's
+    # defaults, 10 × 10); a short visibility timeout wants a short look too.
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
     "max_retries": 0,
     "socket_connect_timeout": 0.5,
     "socket_timeout": 1,

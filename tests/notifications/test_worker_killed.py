@@ -151,7 +151,14 @@ def test_worker_killed_while_sending_loses_nothing_and_sends_once(
     assert wait_for(sweep_sent, timeout=10)  # once the dead worker's row lock is released
     assert inbox.recipients() == ["ny_head@example.gov.cn"]
 
-    second = workers("second", **env, CELERY_VISIBILITY_TIMEOUT="1")
+    # kombu looks for abandoned messages every 10 × 10 s by default: every second here.
+    second = workers(
+        "second",
+        **env,
+        CELERY_VISIBILITY_TIMEOUT="1",
+        CELERY_UNACKED_RESTORE_INTERVAL="1",
+        CELERY_UNACKED_RESTORE_THROTTLE="1",
+    )
     assert wait_for(lambda: "succeeded" in second.output(), timeout=60), second.output()
     assert "notifications.deliver_email" in second.output()
     assert "'sent'" in second.output()
