@@ -10,7 +10,8 @@ administrators still ahead), and as many finished ones, as an outage would leave
 
 It prints the time and peak memory of one sweep run, what it sent, and that a second run sends
 nothing; BENCH_EXPLAIN=1 adds the plan of one batch's claiming query, BENCH_PROFILE=1 a
-cProfile of the first run.
+cProfile of the first run, BENCH_STATEMENTS=1 the time the first run spent in each kind of SQL
+statement (COPY and the raw cursors included, which Django's query log does not see).
 """
 
 import cProfile
@@ -19,11 +20,15 @@ import pstats
 import resource
 import sys
 import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ.setdefault("DEBUG", "False")
 
 import django
+import psycopg
 
 django.setup()
 
@@ -154,6 +159,56 @@ def _cpu_seconds() -> tuple[float, float | None]:
     return usage.ru_utime + usage.ru_stime, backend
 
 
+@contextmanager
+def timed_statements() -> Iterator[dict]:
+    """Seconds and count per statement (its first 90 characters) of every psycopg execute and
+    copy while inside."""
+    stats: dict[str, list] = defaultdict(lambda: [0, 0.0])
+
+    def name(query) -> str:
+        text = query.as_string(None) if hasattr(query, "as_string") else str(query)
+        return " ".join(text.split())[:90]
+
+    def timed(original):
+        def execute(cursor, query, *args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(cursor, query, *args, **kwargs)
+            finally:
+                entry = stats[name(query)]
+                entry[0] += 1
+                entry[1] += time.perf_counter() - start
+
+        return execute
+
+    originals = {cls: cls.execute for cls in (psycopg.Cursor, psycopg.ClientCursor)}
+    original_copy = psycopg.Cursor.copy
+
+    @contextmanager
+    def copy(cursor, statement, *args, **kwargs):
+        start = time.perf_counter()
+        with original_copy(cursor, statement, *args, **kwargs) as copying:
+            yield copying
+        entry = stats[name(statement)]
+        entry[0] += 1
+        entry[1] += time.perf_counter() - start
+
+    for cls, original in originals.items():
+        cls.execute = timed(original)
+    psycopg.Cursor.copy = copy
+    try:
+        yield stats
+    finally:
+        for cls, original in originals.items():
+            cls.execute = original
+        psycopg.Cursor.copy = original_copy
+
+
+def print_statements(stats: dict) -> None:
+    for statement, (count, seconds) in sorted(stats.items(), key=lambda kv: -kv[1][1])[:12]:
+        print(f"{seconds:7.2f}s {count:6d}  {statement}")
+
+
 def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a scratch PostgreSQL database (it is emptied).")
@@ -171,12 +226,15 @@ def main() -> None:
     start = time.perf_counter()
     if profile:
         profile.enable()
-    report = sweeps.sweep_deadlines()
+    with timed_statements() if os.environ.get("BENCH_STATEMENTS") else nullcontext({}) as stats:
+        report = sweeps.sweep_deadlines()
     elapsed = time.perf_counter() - start
     cpu_after = _cpu_seconds()
     if profile:
         profile.disable()
         pstats.Stats(profile).sort_stats("cumulative").print_stats(35)
+    if stats:
+        print_statements(stats)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
         f"first run: {elapsed:.1f}s, peak RSS {peak / 1024:.0f} MB (+{(peak - before) / 1024:.0f}),"
