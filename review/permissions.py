@@ -209,9 +209,12 @@ def _membership_scope(membership: Membership) -> Q:
             competent_department=membership.organisation_id,
         )
     if membership.role == Role.FINANCE_REVIEWER:
+        # The departments the section handles, as ids: filtering through the join walked the
+        # whole jurisdiction's list in page order, where the per-department index serves ids.
+        departments = Organisation.objects.filter(handled_by=membership.organisation_id)
         return Q(
             reached_stage__gte=REVIEWER_SEES_FROM[Role.FINANCE_REVIEWER],
-            competent_department__handled_by=membership.organisation_id,
+            competent_department__in=sorted(departments.values_list("pk", flat=True)),
         )
     if membership.role == Role.PERFORMANCE_REVIEWER and membership.organisation is not None:
         return Q(
