@@ -14,12 +14,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC
 
-import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.models import AuditCheckpoint, AuditEvent, AuditResult, ChainHead, writing
+from audit.sql import binary_cursor
 
 GENESIS = "0" * 64
 SHARDS = 16
@@ -285,18 +285,9 @@ def _insert_events_orm(rows: list[dict], heads: dict[str, tuple[int, str]], at) 
 _HEADS = ChainHead._meta.db_table
 
 
-def _binary_cursor() -> psycopg.Cursor:
-    """A cursor on Django's connection, in its transaction, that sends the parameters apart from
-    the statement (those written %b in binary): a batch's arrays are then neither quoted here
-    nor parsed by PostgreSQL, as Django's cursors, which put them in the statement's text, make
-    them."""
-    connection.ensure_connection()
-    return psycopg.Cursor(connection.connection)
-
-
 def _locked_heads_sql(chains: list[str], at) -> dict[str, tuple[int, str]]:
     """_locked_heads_orm in two plain statements (PostgreSQL): no model instances."""
-    with _binary_cursor() as cursor:
+    with binary_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {_HEADS} (chain, seq, hash, updated_at) "  # noqa: S608
             "SELECT c, 0, '', %s FROM unnest(%b::varchar[]) AS c ON CONFLICT (chain) DO NOTHING",
@@ -314,7 +305,7 @@ def _locked_heads_sql(chains: list[str], at) -> dict[str, tuple[int, str]]:
 
 def _move_heads_sql(heads: dict[str, tuple[int, str]], at) -> None:
     chains = list(heads)
-    with _binary_cursor() as cursor:
+    with binary_cursor() as cursor:
         cursor.execute(
             f"UPDATE {_HEADS} AS h SET seq = v.seq, hash = v.hash, updated_at = %s "  # noqa: S608
             "FROM unnest(%b::varchar[], %b::bigint[], %b::varchar[]) AS v(chain, seq, hash) "

@@ -18,13 +18,13 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.sql import binary_cursor
 from declarations.labels import stage_label
 from declarations.models import Declaration
 from notifications import recipients
 from notifications.delivery import enqueue_deliveries
 from notifications.links import absolute_link
 from notifications.models import Channel, Delivery, Notification, Preference
-from notifications.sql import binary_cursor
 from notifications.texts import render_text
 from organisations.memo import remembered
 from review import engine
