@@ -33,6 +33,20 @@ from review.models import Decision, ReviewProcess, ReviewTask
 # --- Creating notifications -------------------------------------------------------------------
 
 
+def _notice_text(event: str, context: dict, user, path: str) -> str:
+    """The event's template rendered for one person: the title on the first line, the body
+    after it."""
+    link = absolute_link(path) if path else ""
+    return render_text(
+        f"notifications/events/{event}.txt", {**context, "user": user, "link": link}
+    ).strip()
+
+
+def _title_and_body(text: str) -> tuple[str, str]:
+    title, _, body = text.partition("\n")
+    return title.strip()[:200], body.strip()
+
+
 def _preference(user) -> Preference:
     return Preference.objects.filter(user=user).first() or Preference(user=user)
 
@@ -53,19 +67,15 @@ def notify(
     commit."""
     created, deliveries = [], []
     for user in recipients.unique(users):
-        text = render_text(
-            f"notifications/events/{event}.txt",
-            {**context, "user": user, "link": absolute_link(path) if path else ""},
-        ).strip()
-        title, _, body = text.partition("\n")
+        title, body = _title_and_body(_notice_text(event, context, user, path))
         preference = _preference(user)
         try:
             with transaction.atomic():
                 notification = Notification.objects.create(
                     user=user,
                     event=event,
-                    title=title.strip()[:200],
-                    body=body.strip(),
+                    title=title,
+                    body=body,
                     url=path,
                     declaration=declaration,
                     task=task,
@@ -90,8 +100,8 @@ class Notice:
     """What notify() is given for one event: whom to tell, under which key, with what text.
 
     `shape`, when given, promises that notices of the same event and shape read the same to each
-    person but for the declaration's name and the link: their text is then rendered once per
-    shape and person (see _Texts)."""
+    person but for the declaration's name, the due time (`due_text`) and the link: their text is
+    then rendered once per shape and person (see _Texts)."""
 
     users: list
     event: str
@@ -114,10 +124,7 @@ def _preferences(users) -> dict[int, Preference]:
 
 
 def _render_notice(notice: Notice, user) -> str:
-    return render_text(
-        f"notifications/events/{notice.event}.txt",
-        {**notice.context, "user": user, "link": absolute_link(notice.path) if notice.path else ""},
-    ).strip()
+    return _notice_text(notice.event, notice.context, user, notice.path)
 
 
 # Stand-ins for the declaration's name, the due time and the link's path in a shape's text;
@@ -183,7 +190,7 @@ def notify_in_bulk(notices: list[Notice]) -> dict[str, list]:
     texts = _Texts()
     rows: list[_Row] = []
     for notice, user in people:
-        title, _, body = texts.text(notice, user).partition("\n")
+        title, body = _title_and_body(texts.text(notice, user))
         preference = preferences.get(user.pk)
         if preference is None:  # the defaults, the same for everyone without a choice saved
             preference = preferences[user.pk] = Preference(user_id=user.pk)
@@ -191,8 +198,8 @@ def notify_in_bulk(notices: list[Notice]) -> dict[str, list]:
             _Row(
                 user_id=user.pk,
                 event=notice.event,
-                title=title.strip()[:200],
-                body=body.strip(),
+                title=title,
+                body=body,
                 url=notice.path,
                 declaration_id=notice.declaration.pk if notice.declaration else None,
                 task_id=notice.task.pk if notice.task else None,
