@@ -160,7 +160,6 @@ def _context(task: ReviewTask, zone: tzinfo) -> dict:
         "task": task,
         "declaration": declaration,
         "stage": remembered(("stage_label", task.stage), lambda: stage_label(task.stage)),
-        "due": timezone.localtime(task.due_at, zone) if task.due_at else None,
         # Written out here rather than by the template's date filter, so that notices alike
         # but for their due time can share one rendering (notifications.services._Texts).
         "due_text": _due_text(task.due_at, zone),
@@ -204,7 +203,7 @@ def _audit(action: str, due: Due, details: dict) -> dict:
 _ANY_PK = 987654321
 
 
-def _fire(claimed: list[Due], level: str, now) -> list[int]:
+def _fire(claimed: list[Due], level: str) -> list[int]:
     """Notify and audit one level for a claimed batch; returns the tasks notified. A reminder
     missed while the sweep was down and already overdue is not sent: the overdue notice says it
     all, and its audit event records the reminder as skipped."""
@@ -259,5 +258,5 @@ def sweep_deadlines(now=None) -> SweepReport:
                 claimed = _claim(level, now)
                 if not claimed:
                     break
-                bucket.extend(_fire(claimed, level, now))
+                bucket.extend(_fire(claimed, level))
     return report
