@@ -186,26 +186,44 @@ class KeysetPage:
     first: bool = True
 
 
-def _cursor(value, pk: int, direction: str) -> str:
-    value = value.isoformat() if hasattr(value, "isoformat") else value
-    value = str(value) if isinstance(value, Decimal) else value
-    raw = json.dumps([direction, value, pk], ensure_ascii=False).encode()
+def _plain(value):
+    """A sort value as JSON holds it (read back by its field's to_python)."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _encode(payload: list) -> str:
+    raw = json.dumps(payload, ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str):
+    """The cursor's JSON; ValueError when it is not base64 JSON."""
+    return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+
+
+def _typed(field, value):
+    """A cursor's value as its column holds it, within the column's range (e.g. a smallint
+    year); ValidationError otherwise."""
+    value = field.to_python(value)
+    field.run_validators(value)
+    return value
+
+
+def _cursor(value, pk: int, direction: str) -> str:
+    return _encode([direction, _plain(value), pk])
 
 
 def _read_cursor(cursor: str, field) -> tuple[str, object, int] | None:
     """The cursor's direction, sort value and row id; None when it is not one of ours."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        direction, value, pk = json.loads(raw)
+        direction, value, pk = _decode(cursor)
         if direction not in ("after", "before") or not isinstance(pk, int):
             return None
         if not 0 < pk <= MAX_ID:  # beyond any id (and any database integer)
             return None
-        if value is not None:
-            value = field.to_python(value)
-            field.run_validators(value)  # within the column's range
-        return direction, value, pk
+        return direction, (None if value is None else _typed(field, value)), pk
     except (ValueError, TypeError, ValidationError):
         return None
 
@@ -309,25 +327,18 @@ def page_rows(queryset: QuerySet, order: list, limit: int, offset: int = 0) -> l
 
 
 def _row_cursor(values: list, direction: str) -> str:
-    values = [v.isoformat() if hasattr(v, "isoformat") else v for v in values]
-    values = [str(v) if isinstance(v, Decimal) else v for v in values]
-    raw = json.dumps([direction, values], ensure_ascii=False).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return _encode([direction, [_plain(value) for value in values]])
 
 
 def _read_row_cursor(cursor: str, fields: list) -> tuple[str, list] | None:
     """The cursor's direction and row values; None when it is not one of ours."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        direction, values = json.loads(raw)
+        direction, values = _decode(cursor)
         if direction not in ("after", "before") or not isinstance(values, list):
             return None
         if len(values) != len(fields) or None in values:
             return None
-        values = [field.to_python(v) for field, v in zip(fields, values, strict=True)]
-        for field, value in zip(fields, values, strict=True):
-            field.run_validators(value)  # within the column's range, e.g. a smallint year
-        return direction, values
+        return direction, [_typed(f, v) for f, v in zip(fields, values, strict=True)]
     except (ValueError, TypeError, ValidationError):
         return None
 
