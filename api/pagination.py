@@ -23,45 +23,58 @@ class _Cursor(CursorPagination):
     max_page_size = Pagination.max_page_size
 
 
-class KeysetPagination(Pagination):
-    """The same envelope (count, next, previous, results). `?page=N` still answers page N; the
-    first page's `next` and every later link are cursors (`?cursor=...`): keyset pages that
-    read as few rows at depth 2,000 as on the first page, and never skip or repeat a row that
-    moved meanwhile. `ordering` is the view's sort order, ending with a unique field."""
+class _CursorPages(Pagination):
+    """The envelope of a list paged by cursor (count, next, previous, results): `?page=N` still
+    answers page N by number; without it the subclass reads a cursor page, and the count comes
+    from the list's first page (cached_count)."""
 
-    def __init__(self, ordering: tuple[str, ...]):
-        self.cursor = _Cursor()
-        self.cursor.ordering = ordering
-        self.by_cursor = False
+    cursor_query_param = "cursor"
 
     def paginate_queryset(self, queryset, request, view=None):
         self.by_cursor = self.page_query_param not in request.query_params
         if not self.by_cursor:
             return super().paginate_queryset(queryset, request, view)
         self.request = request
-        self.total = self._count(queryset, request)
-        return self.cursor.paginate_queryset(queryset, request, view)
+        self.total = cached_count(queryset, request, cursor=self.cursor_query_param)
+        return self.cursor_page(queryset, request, view)
 
-    def _count(self, queryset, request) -> int:
-        return cached_count(queryset, request, cursor=self.cursor.cursor_query_param)
+    def cursor_page(self, queryset, request, view) -> list:
+        raise NotImplementedError
+
+    def links(self) -> tuple[str | None, str | None]:
+        """The next and previous pages' addresses."""
+        raise NotImplementedError
 
     def get_paginated_response(self, data):
         if not self.by_cursor:
             return super().get_paginated_response(data)
+        next_link, previous_link = self.links()
         return Response(
-            {
-                "count": self.total,
-                "next": self.cursor.get_next_link(),
-                "previous": self.cursor.get_previous_link(),
-                "results": data,
-            }
+            {"count": self.total, "next": next_link, "previous": previous_link, "results": data}
         )
 
     def get_schema_operation_parameters(self, view):
         return (
             super().get_schema_operation_parameters(view)
-            + self.cursor.get_schema_operation_parameters(view)[:1]
+            + _Cursor().get_schema_operation_parameters(view)[:1]
         )
+
+
+class KeysetPagination(_CursorPages):
+    """Keyset pages in the view's fixed order (DRF's CursorPagination): they read as few rows at
+    depth 2,000 as on the first page, and never skip or repeat a row that moved meanwhile.
+    `ordering` is the view's sort order, ending with a unique field."""
+
+    def __init__(self, ordering: tuple[str, ...]):
+        self.cursor = _Cursor()
+        self.cursor.ordering = ordering
+        self.by_cursor = False
+
+    def cursor_page(self, queryset, request, view) -> list:
+        return self.cursor.paginate_queryset(queryset, request, view)
+
+    def links(self) -> tuple[str | None, str | None]:
+        return self.cursor.get_next_link(), self.cursor.get_previous_link()
 
 
 def cached_count(queryset, request, *, cursor: str) -> int:
@@ -80,24 +93,16 @@ def cached_count(queryset, request, *, cursor: str) -> int:
     return total
 
 
-class SortedKeysetPagination(Pagination):
-    """KeysetPagination's envelope and links for a list the caller sorts (`?sort=`), on any
-    column, nullable ones included: `?page=N` answers page N as before; without it the pages
-    are keyset pages (review.selectors.keyset_page) linked by `?cursor=`, and the count comes
-    from the first page (cached_count). `sort_of(request)` names the sort field and whether it
-    runs descending."""
-
-    cursor_query_param = "cursor"
+class SortedKeysetPagination(_CursorPages):
+    """Keyset pages for a list the caller sorts (`?sort=`), on any column, nullable ones
+    included (review.selectors.keyset_page). `sort_of(request)` names the sort field and
+    whether it runs descending."""
 
     def __init__(self, sort_of: Callable[..., tuple[str, bool]]):
         self.sort_of = sort_of
         self.by_cursor = False
 
-    def paginate_queryset(self, queryset, request, view=None):
-        self.by_cursor = self.page_query_param not in request.query_params
-        if not self.by_cursor:
-            return super().paginate_queryset(queryset, request, view)
-        self.request = request
+    def cursor_page(self, queryset, request, view) -> list:
         sort, descending = self.sort_of(request)
         self.keyset = selectors.keyset_page(
             queryset,
@@ -106,7 +111,6 @@ class SortedKeysetPagination(Pagination):
             cursor=request.query_params.get(self.cursor_query_param, ""),
             size=self.get_page_size(request),
         )
-        self.total = cached_count(queryset, request, cursor=self.cursor_query_param)
         return self.keyset.rows
 
     def _link(self, cursor: str) -> str | None:
@@ -115,20 +119,5 @@ class SortedKeysetPagination(Pagination):
         url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
         return replace_query_param(url, self.cursor_query_param, cursor)
 
-    def get_paginated_response(self, data):
-        if not self.by_cursor:
-            return super().get_paginated_response(data)
-        return Response(
-            {
-                "count": self.total,
-                "next": self._link(self.keyset.next_cursor),
-                "previous": self._link(self.keyset.previous_cursor),
-                "results": data,
-            }
-        )
-
-    def get_schema_operation_parameters(self, view):
-        return (
-            super().get_schema_operation_parameters(view)
-            + (_Cursor().get_schema_operation_parameters(view)[:1])
-        )
+    def links(self) -> tuple[str | None, str | None]:
+        return self._link(self.keyset.next_cursor), self._link(self.keyset.previous_cursor)
