@@ -14,7 +14,7 @@ their leaf positions, follow the chain's order: a declaration's history reads in
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
@@ -64,8 +64,7 @@ def seal_checkpoint(*, full: bool = False) -> Sealed:
             return Sealed(newest, 0)
         if tree.size == 0:
             return Sealed(None, 0)
-        checkpoint = _sign(log, key, tree)
-        anchors.append(anchor_dir(), log.log_id, checkpoint.note)
+        checkpoint = sign_and_anchor(log, key, tree)
         witness = settings.AUDIT_WITNESS_URL
         if witness:
             transaction.on_commit(lambda: anchors.send_to_witness(witness, checkpoint.note))
@@ -136,10 +135,14 @@ def _insert(model, columns: tuple[str, ...], types: tuple[str, ...], rows: Seque
         cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
 
 
-def _sign(log: AuditLog, key: Ed25519PrivateKey, tree: CompactRange) -> SignedCheckpoint:
-    root, at = tree.root(), timezone.now()
+def sign_and_anchor(
+    log: AuditLog, key: Ed25519PrivateKey, tree: CompactRange, at: datetime | None = None
+) -> SignedCheckpoint:
+    """Sign the tree's size and root (at `at`, by default now), store the checkpoint and append
+    it to the anchor store."""
+    root, at = tree.root(), at or timezone.now()
     note = sign_checkpoint(origin=origin(log), size=tree.size, root=root, at=at, private_key=key)
-    return SignedCheckpoint.objects.create(
+    checkpoint = SignedCheckpoint.objects.create(
         size=tree.size,
         root=root.hex(),
         at=at,
@@ -147,3 +150,5 @@ def _sign(log: AuditLog, key: Ed25519PrivateKey, tree: CompactRange) -> SignedCh
         log_id=log.log_id,
         verifier_key=verifier_key_of(log, key),
     )
+    anchors.append(anchor_dir(), log.log_id, note)
+    return checkpoint

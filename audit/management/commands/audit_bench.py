@@ -16,13 +16,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit import anchors
-from audit.keys import current_log, origin, signing_key, verifier_key_of
+from audit.checkpoints import sign_and_anchor
+from audit.keys import current_log, signing_key
 from audit.leaves import LEAF_FIELDS, event_leaf_hash
 from audit.log import GENESIS, event_hash
 from audit.merkle import CompactRange
-from audit.models import AuditEvent, AuditLeaf, AuditNode, ChainHead, SignedCheckpoint
-from audit.signing import sign_checkpoint
+from audit.models import AuditEvent, AuditLeaf, AuditNode, ChainHead
 
 EVENTS_PER_DECLARATION = 20
 CHECKPOINTS = 10
@@ -107,7 +106,7 @@ def _generate(total: int, pending: int) -> None:
                 for level, index, digest in tree.append(value):
                     nodes.row((level, index, digest))
                 if tree.size in checkpoint_sizes:
-                    _checkpoint(log, key, tree, base + timedelta(milliseconds=number))
+                    sign_and_anchor(log, key, tree, base + timedelta(milliseconds=number))
         _copy(cursor, AuditEvent, events, _EVENT_COLUMNS)
         _copy(cursor, AuditLeaf, leaves, ["position", "event_id", "hash"])
         _copy(cursor, AuditNode, nodes, ["level", "index", "hash"])
@@ -192,17 +191,3 @@ def _copy(cursor, model, rows: _Copy, columns: list[str]) -> None:
     with rows.file, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         while block := rows.file.read(1 << 20):
             copy.write(block)
-
-
-def _checkpoint(log, key, tree: CompactRange, at: datetime) -> None:
-    root = tree.root()
-    note = sign_checkpoint(origin=origin(log), size=tree.size, root=root, at=at, private_key=key)
-    SignedCheckpoint.objects.create(
-        size=tree.size,
-        root=root.hex(),
-        at=at,
-        note=note,
-        log_id=log.log_id,
-        verifier_key=verifier_key_of(log, key),
-    )
-    anchors.append(settings.AUDIT_ANCHOR_DIR, log.log_id, note)
