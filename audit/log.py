@@ -10,7 +10,7 @@ import contextvars
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC
 
@@ -161,18 +161,21 @@ def record_event(
 _LOADED_COLUMNS = [*HASHED_FIELDS, "hash", "at", "jurisdiction_id"]
 
 
+def _loaded_row(fields: Mapping) -> tuple:
+    """An event as COPY writes it: its _LOADED_COLUMNS in order, the details as JSON text."""
+    return tuple(
+        json.dumps(fields[c], ensure_ascii=False) if c == "details" else fields[c]
+        for c in _LOADED_COLUMNS
+    )
+
+
 def _chain_rows(chain: str, events: Iterable[dict]) -> tuple[list[tuple], ChainHead]:
     rows, seq, prev_hash = [], 0, GENESIS
     for fields in events:
         seq += 1
         event = AuditEvent(chain=chain, seq=seq, prev_hash=prev_hash, **fields)
         event.hash = event_hash(event)
-        rows.append(
-            tuple(
-                json.dumps(event.details, ensure_ascii=False) if name == "details" else value
-                for name, value in ((c, getattr(event, c)) for c in _LOADED_COLUMNS)
-            )
-        )
+        rows.append(_loaded_row(vars(event)))
         prev_hash = event.hash
     return rows, ChainHead(chain=chain, seq=seq, hash=prev_hash)
 
@@ -321,12 +324,7 @@ def _copy_events(rows: list[dict]) -> None:
     sql = f"COPY {AuditEvent._meta.db_table} ({', '.join(_LOADED_COLUMNS)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for row in rows:
-            copy.write_row(
-                [
-                    json.dumps(row["details"], ensure_ascii=False) if c == "details" else row[c]
-                    for c in _LOADED_COLUMNS
-                ]
-            )
+            copy.write_row(_loaded_row(row))
 
 
 # --- Refusals ------------------------------------------------------------------------------------
