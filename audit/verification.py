@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import orjson
@@ -38,6 +38,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 
 from audit import anchors
+from audit.checkpoints import LATE_COMMIT_SLACK
 from audit.keys import signing_key
 from audit.leaves import LEAF_FIELDS, DatabaseStore, format_at
 from audit.log import GENESIS, HASHED_FIELDS, _checkpoint_hash, _key
@@ -56,7 +57,6 @@ from audit.signing import NoteError, parse_and_verify
 CHUNK = 5000
 # Chunks the reader thread may hold ready: bounds memory at a few times CHUNK rows.
 READ_AHEAD = 2
-LATE_COMMIT_SLACK = timedelta(hours=1)
 EVENT_FIELDS = LEAF_FIELDS
 _SORTED = orjson.OPT_SORT_KEYS
 # The HMAC covers the leaf's fields but these (and "at", which both cover).
