@@ -281,12 +281,12 @@ class _Run:
     def _stream_leaves(self, tree: CompactRange) -> None:
         start = self.since or 0
         sizes = sorted(size for size in self.roots if size > start)
-        with closing(_leaf_rows(start)) as rows:
-            self._fold_leaves(tree, rows, start, sizes)
+        with closing(_leaf_chunks(start)) as chunks:
+            self._fold_leaves(tree, chunks, start, sizes)
 
-    def _fold_leaves(self, tree: CompactRange, rows: Iterator[tuple], start: int, sizes) -> None:
+    def _fold_leaves(self, tree: CompactRange, chunks: Iterator[list], start: int, sizes) -> None:
         expected_position, next_size = start, 0
-        for chunk in _chunks(rows, CHUNK):
+        for chunk in chunks:
             for position, stored, *event in chunk:
                 if position != expected_position:
                     self._problem(
@@ -431,19 +431,20 @@ class _Run:
 # --- reading ------------------------------------------------------------------------------
 
 
-def _leaf_rows(start: int) -> Generator[tuple, None, None]:
-    """(position, leaf hash, *EVENT_FIELDS) from `start` on, in position order; close it to
-    stop the PostgreSQL reader thread early."""
+def _leaf_chunks(start: int) -> Generator[list, None, None]:
+    """Rows of (position, leaf hash, *EVENT_FIELDS) from `start` on, in position order, in
+    chunks of at most CHUNK; close it to stop the PostgreSQL reader thread early."""
     if connection.vendor == "postgresql":
-        yield from _postgresql_leaf_rows(start)
+        yield from _postgresql_leaf_chunks(start)
         return
     columns = ["position", "hash", *(f"event__{name}" for name in EVENT_FIELDS)]
-    yield from (
+    rows = (
         AuditLeaf.objects.filter(position__gte=start)
         .order_by("position")
         .values_list(*columns)
         .iterator(chunk_size=CHUNK)
     )
+    yield from _chunks(rows, CHUNK)
 
 
 # On PostgreSQL the rows come straight from a server-side cursor, with the time already in
@@ -456,7 +457,7 @@ _SQL_EXPRESSIONS = {
 }
 
 
-def _postgresql_leaf_rows(start: int) -> Iterator[tuple]:
+def _postgresql_leaf_chunks(start: int) -> Iterator[list]:
     columns = ", ".join(
         _SQL_EXPRESSIONS.get(name, f"e.{connection.ops.quote_name(name)}") for name in EVENT_FIELDS
     )
@@ -475,8 +476,9 @@ def _postgresql_leaf_rows(start: int) -> Iterator[tuple]:
             while (rows := cursor.fetchmany(CHUNK)) and put(rows):
                 pass
 
-    for chunk in _read_ahead(fetch):
-        yield from chunk
+    # The fetched chunks as they come: splitting them into rows to gather them again would
+    # cost a generator step per event.
+    yield from _read_ahead(fetch)
 
 
 def _read_ahead(fetch: Callable[[Callable[[list], bool]], None]) -> Iterator[list]:
