@@ -118,14 +118,18 @@ def open_task_count(user) -> int:
     (one request), however many places show it."""
     cached = getattr(user, "_open_task_count", None)
     if cached is None:
-        cached = user._open_task_count = tasks_for(user).order_by()[: BADGE_CAP + 1].count()
+        cached = user._open_task_count = capped_count(tasks_for(user), BADGE_CAP)
     return cached
 
 
-def open_task_badge(user) -> str:
-    """The menu's count of waiting tasks: "" for none, "99+" past the cap."""
-    count = open_task_count(user)
+def badge(count: int) -> str:
+    """A menu badge for a capped count: "" for none, "99+" past the cap."""
     return f"{BADGE_CAP}+" if count > BADGE_CAP else (str(count) if count else "")
+
+
+def open_task_badge(user) -> str:
+    """The menu's count of waiting tasks."""
+    return badge(open_task_count(user))
 
 
 # What a row of the declaration list shows: reading only these keeps the long texts (summary,

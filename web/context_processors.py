@@ -1,6 +1,6 @@
 from notifications.models import Notification
 from review.permissions import is_overseer
-from review.selectors import BADGE_CAP, open_task_badge
+from review.selectors import BADGE_CAP, badge, capped_count, open_task_badge
 
 
 def roles(request):
@@ -21,5 +21,4 @@ def _unread_badge(user) -> str:
     """The menu's count of unread notices, capped like the tasks' ("99+"): counting a busy
     reviewer's ten thousand unread notices on every page cost more than the page's list."""
     unread = Notification.objects.filter(user=user, read_at__isnull=True, show_in_app=True)
-    count = unread.order_by()[: BADGE_CAP + 1].count()
-    return f"{BADGE_CAP}+" if count > BADGE_CAP else (str(count) if count else "")
+    return badge(capped_count(unread, BADGE_CAP))
