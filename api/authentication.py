@@ -1,12 +1,15 @@
-"""API token authentication: django-rest-knox's, with the `Token` header prefix that clients
-already send (REST_KNOX["AUTH_HEADER_PREFIX"])."""
+"""API authentication: django-rest-knox's tokens, with the `Token` header prefix that clients
+already send (REST_KNOX["AUTH_HEADER_PREFIX"]), and a signed-in browser's session."""
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
-from rest_framework import exceptions
+from rest_framework import authentication, exceptions
+
+MSG_CSRF_FAILED = "安全校验未通过：请刷新页面后重试；程序调用请使用 API 令牌。"
 
 
 class TokenAuthentication(KnoxTokenAuthentication):
@@ -43,3 +46,21 @@ class TokenScheme(OpenApiAuthenticationExtension):
         return build_bearer_security_scheme_object(
             header_name="Authorization", token_prefix=self.target.authenticate_header(None)
         )
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """DRF's session authentication, whose failed CSRF check says so in Chinese (DRF's message
+    is English: "CSRF Failed: CSRF cookie not set.")."""
+
+    def enforce_csrf(self, request):
+        """Django's CSRF check on an unsafe request from a signed-in browser."""
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied:
+            raise exceptions.PermissionDenied(MSG_CSRF_FAILED) from None
+
+
+class ChineseSessionScheme(SessionScheme):
+    """The session cookie in the schema, as for DRF's own class."""
+
+    target_class = SessionAuthentication

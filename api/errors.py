@@ -1,11 +1,14 @@
 """API errors: the services' exceptions as HTTP statuses, with messages in Chinese."""
 
+from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from api.parsers import refusal_for
 from organisations.signin import TooManyFailures
 from review.errors import (
     AlreadyHandled,
@@ -60,6 +63,9 @@ def exception_handler(exc, context):
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
         exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, SuspiciousOperation | MultiPartParserError):
+        # A body read before the parsers, by the session's CSRF check: answered as they would.
+        exc = refusal_for(exc)
     elif isinstance(exc, UrgeTooSoon | TooManyFailures):
         exc = TooManyRequests(exc.message, exc.retry_after)
     response = drf_exception_handler(exc, context)

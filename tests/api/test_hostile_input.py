@@ -2,12 +2,14 @@
 deep. Each is answered in Chinese without a server error, and changes nothing."""
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
+from api.authentication import MSG_CSRF_FAILED
 from api.parsers import MAX_JSON_DEPTH
 from declarations.models import Declaration
-from tests.api.helpers import NY_GRID, assert_chinese, expect, open_task
+from tests.api.helpers import NY_GRID, PASSWORD, assert_chinese, expect, open_task
 
 MOVE = {"to_user": "ny_dept", "reason": "出差"}
 SUFFIXED = [
@@ -135,3 +137,124 @@ def test_malformed_json_says_where_in_chinese(api, seeds):
         content_type="application/json",
     )
     assert expect(response, 400)["detail"] == "请求内容不是有效的 JSON：第 2 行第 10 列有误。"
+
+
+BROKEN_FORMS = {
+    # schemathesis's find: a boundary, then 1,300 bytes without the blank line ending a part's
+    # headers (Django reads at most 1,024 bytes of them).
+    "multipart without the end of part headers": (
+        "multipart/form-data; boundary=7e66",
+        b"--7e66\r\n[{'': None}, " + b"{'\\x99': []}, " * 100 + b"]--7e66--\r\n",
+    ),
+    "multipart without a boundary": ("multipart/form-data", b"to_user=ny_dept"),
+    "multipart with a non-ASCII boundary": ("multipart/form-data; boundary=\u00e9", b"--x--"),
+    "a form with more fields than allowed": (
+        "application/x-www-form-urlencoded",
+        "&".join(f"f{i}=1" for i in range(1500)).encode(),
+    ),
+    "multipart with more fields than allowed": (
+        "multipart/form-data; boundary=b",
+        b"".join(
+            f'--b\r\nContent-Disposition: form-data; name="f{i}"\r\n\r\n1\r\n'.encode()
+            for i in range(1500)
+        )
+        + b"--b--\r\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("path", ["reassign", "hand-over", "approve"])
+@pytest.mark.parametrize(("content_type", "body"), BROKEN_FORMS.values(), ids=list(BROKEN_FORMS))
+def test_broken_form_bodies_are_a_json_400_in_chinese(api, in_review, path, content_type, body):
+    """A form or multipart body Django cannot read is a JSON 400 in Chinese (a multipart body
+    without part headers was the HTML error page, and the others said it in English); the task is
+    left as it was."""
+    declaration, task = in_review
+    client = api("admin") if path == "reassign" else api("ny_head")
+    client.raise_request_exception = False
+
+    response = client.generic(
+        "POST", f"/api/tasks/{task['id']}/{path}/", body, content_type=content_type
+    )
+
+    assert response.status_code == 400, response.content[:300]
+    assert response["Content-Type"].startswith("application/json")
+    assert_chinese(response.json()["detail"])
+    assert open_task(api("ny_head"), declaration.pk)["status"] == "open"
+
+
+LARGE_BODIES = {
+    "form": ("application/x-www-form-urlencoded", b"opinion=" + b"x" * 5000),
+    "json": ("application/json", b'{"opinion": "' + b"x" * 5000 + b'"}'),
+    "multipart": (
+        "multipart/form-data; boundary=b",
+        b'--b\r\nContent-Disposition: form-data; name="opinion"\r\n\r\n'
+        + b"x" * 5000
+        + b"\r\n--b--\r\n",
+    ),
+}
+
+
+@pytest.mark.parametrize(("content_type", "body"), LARGE_BODIES.values(), ids=list(LARGE_BODIES))
+def test_a_body_past_the_upload_limit_is_a_json_413_in_chinese(
+    api, in_review, settings, content_type, body
+):
+    """A body past DATA_UPLOAD_MAX_MEMORY_SIZE is refused as too large, in JSON and Chinese
+    (a form was Django's HTML error page; a JSON body was read whatever its size)."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    declaration, task = in_review
+    client = api("ny_head")
+    client.raise_request_exception = False
+
+    response = client.generic(
+        "POST", f"/api/tasks/{task['id']}/approve/", body, content_type=content_type
+    )
+
+    assert response.status_code == 413, response.content[:300]
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["detail"] == "请求内容过大（最多 1000 字节），已拒绝。"
+    assert open_task(api("ny_head"), declaration.pk)["status"] == "open"
+
+
+def test_a_broken_body_from_a_signed_in_browser_is_a_json_400(api, in_review):
+    """With a session instead of a token, the CSRF check reads the body before the parsers do:
+    a body it cannot read is answered in JSON and Chinese all the same."""
+    declaration, task = in_review
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.login(username="ny_head", password=PASSWORD)
+    client.get("/")  # the home page sets the CSRF cookie, so the check goes on to the body
+    content_type, body = BROKEN_FORMS["multipart without the end of part headers"]
+
+    response = client.generic(
+        "POST", f"/api/tasks/{task['id']}/approve/", body, content_type=content_type
+    )
+
+    assert response.status_code == 400, response.content[:300]
+    assert response["Content-Type"].startswith("application/json")
+    assert_chinese(response.json()["detail"])
+    assert open_task(api("ny_head"), declaration.pk)["status"] == "open"
+
+
+def test_a_nul_byte_in_a_json_opinion_is_a_400_in_chinese(api, in_review):
+    """The API's text fields refuse a NUL byte with a message (the pages drop it)."""
+    declaration, task = in_review
+    response = api("ny_head").post(
+        f"/api/tasks/{task['id']}/approve/", {"opinion": "同意\x00。"}, format="json"
+    )
+    assert_chinese(str(expect(response, 400)))
+    assert open_task(api("ny_head"), declaration.pk)["status"] == "open"
+
+
+def test_a_post_without_the_csrf_token_is_refused_in_chinese(api, in_review):
+    """A signed-in browser's POST without the CSRF token is a 403 in Chinese (DRF said "CSRF
+    Failed: CSRF cookie not set.")."""
+    declaration, task = in_review
+    client = Client(enforce_csrf_checks=True)
+    client.login(username="ny_head", password=PASSWORD)
+
+    response = client.post(
+        f"/api/tasks/{task['id']}/approve/", {"opinion": "同意"}, content_type="application/json"
+    )
+
+    assert expect(response, 403)["detail"] == MSG_CSRF_FAILED
+    assert open_task(api("ny_head"), declaration.pk)["status"] == "open"
