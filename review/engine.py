@@ -1,6 +1,9 @@
 """The only code that drives viewflow activations. Services call these inside their transaction,
 after they have checked the actor's right and locked the declaration."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.utils import timezone
 from viewflow.workflow.status import PROCESS, STATUS
 
@@ -64,18 +67,28 @@ def reassign(task: ReviewTask, user) -> None:
         _save_status(activation.task)
 
 
+@contextmanager
+def _activation(task: ReviewTask, process: ReviewProcess) -> Iterator:
+    """viewflow's Task.activation() without its second reading of the task and of its process
+    (three statements): the service has read the task's status again under the declaration's
+    lock, which is the flow's lock (permissions.access_task_by_id), and hands in the process."""
+    task.process = process
+    with ReviewFlow.lock(task.process_id):
+        yield task.flow_task.activation_class(task)
+
+
 def complete(task: ReviewTask, *, process: ReviewProcess, actor, decision: str) -> None:
-    """Record the decision on the process and complete the task; the flow routes on it."""
+    """Record the decision on the process and complete the task; the flow routes on it. The
+    task's own status copy is saved with viewflow's save of the finished task."""
     process.decision = decision  # saved first: the flow's switch reads it from the database
     process.save(update_fields=["decision"])
-    with task.activation() as activation:
+    with _activation(task, process) as activation:
         activation.task.outcome = decision  # saved with the task when it completes
         if activation.task.status == STATUS.NEW:
             activation.assign(actor)
             activation.task.assigned = timezone.now()
         activation.start(None)
         activation.execute()
-    _save_status(task)
 
 
 def cancel(process: ReviewProcess, *, outcome: str = "withdrawn") -> None:

@@ -299,6 +299,13 @@ class ReviewTask(Task):
             return str(Decision(self.outcome).label)
         return str(self.get_state_display())
 
+    def save(self, *args, **kwargs) -> None:
+        """viewflow saves a task whole each time it moves it on: the row's own copy of its
+        status goes with that save. A save of chosen fields lists the copy's fields itself."""
+        if kwargs.get("update_fields") is None:
+            self.copy_status()
+        super().save(*args, **kwargs)
+
     def copy_status(self) -> list[str]:
         """Bring the row's own open, state, holder and finish time in line with viewflow's
         status, owner and finish time; returns the fields to save."""

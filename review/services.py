@@ -19,6 +19,7 @@ from declarations.content import canonical_content, content_digest
 from declarations.models import Declaration, DeclarationStatus, Stamp
 from declarations.stages import REVIEW_STAGES, ReviewNotConfigured, Stage, stage_organisation
 from declarations.validation import validate_for_submit
+from organisations.memo import remember
 from organisations.models import Membership
 from organisations.names import display_name
 from review import engine, permissions
@@ -264,7 +265,7 @@ def _decide(*, actor, task_id: int, action: str, decision: str, opinion: str) ->
     process = ReviewProcess.objects.get(pk=task.process_id)
     engine.complete(task, process=process, actor=actor, decision=decision)
     next_task = engine.sync_declaration(declaration, process)
-    task.declaration = declaration  # completing the task read it again, without its relations
+    remember(("task", task.pk), task)  # the notices about its end read it next
     _audit_task(
         action,
         actor,
