@@ -6,14 +6,27 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.db import connection
 from viewflow.workflow.models import Task
 
 from declarations.models import Stage
 from review import services as review
-from review.models import OPEN_STATUSES, ReviewTask, TaskState
-from tests.review.helpers import NY_MOVE, advance_to, fresh, open_task, seed, submit, user
+from review.models import OPEN_STATUSES, ReviewTask, TaskState, task_state
+from tests.review.helpers import (
+    NY_GRID,
+    NY_MOVE,
+    advance_to,
+    fresh,
+    open_task,
+    seed,
+    submit,
+    user,
+)
 
 backfill = importlib.import_module("review.migrations.0006_i12b_task_inbox_row").backfill
+close_finished_rows = importlib.import_module(
+    "review.migrations.0013_lead_node_tasks_not_open"
+).close_finished_rows
 
 
 def row(task_id: int) -> ReviewTask:
@@ -97,3 +110,55 @@ def test_the_migration_fills_in_rows_written_before_it(demo):
         assert task.arrived_at == Task.objects.get(pk=task.pk).created
     states = sorted(ReviewTask.objects.reviews().values_list("stage", "state"))
     assert states == [(Stage.DEPARTMENT, TaskState.HELD), (Stage.UNIT_HEAD, TaskState.DONE)]
+
+
+def assert_every_row_follows_viewflow() -> None:
+    """Review tasks and the flow's own steps (start, switches, ends) alike."""
+    wrong = [
+        (task.pk, task.flow_task, task.status, task.open, task.state)
+        for task in ReviewTask.objects.all()
+        if task.open != (task.status in OPEN_STATUSES)
+        or task.state != task_state(task.status, task.owner_id)
+    ]
+    assert wrong == []
+
+
+@pytest.mark.django_db
+def test_the_flows_own_steps_are_not_left_open(demo):
+    """The switches and ends a round passes through finish at once, and their rows say so (they
+    said open and queued: two thirds of the table, swelling the indexes of open tasks)."""
+    returned = seed(NY_MOVE)
+    task = advance_to(returned, Stage.DEPARTMENT)
+    review.task_return(actor=user("ny_dept"), task_id=task.pk, opinion="请补充")
+    withdrawn = submit(seed(NY_GRID))
+    review.declaration_withdraw(actor=user("ny_preparer"), declaration_id=withdrawn.pk)
+
+    assert ReviewTask.objects.filter(declaration__isnull=True).count() >= 4
+    assert_every_row_follows_viewflow()
+
+
+class _Editor:
+    """What the migration uses of a schema editor: the connection, and executing SQL."""
+
+    connection = connection
+
+    @staticmethod
+    def execute(sql: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+
+
+@pytest.mark.django_db
+def test_the_migration_closes_the_steps_left_open_before_it(demo):
+    """Rows as the earlier code left them (every finished step open and queued) are closed,
+    done or withdrawn as viewflow's status says; open review tasks stay open."""
+    declaration = seed(NY_MOVE)
+    advance_to(declaration, Stage.DEPARTMENT)
+    review.declaration_withdraw(actor=user("ny_preparer"), declaration_id=submit(seed(NY_GRID)).pk)
+    ReviewTask.objects.filter(declaration__isnull=True).update(open=True, state=TaskState.QUEUED)
+    ReviewTask.objects.filter(state=TaskState.WITHDRAWN).update(open=True, state=TaskState.QUEUED)
+
+    close_finished_rows(apps, _Editor())
+
+    assert_every_row_follows_viewflow()
+    assert ReviewTask.objects.filter(open=True).count() == 1  # the department's task
