@@ -315,7 +315,8 @@ def our_inbox_query(user, view: str, sort_value: str) -> Callable[[], object]:
             cursor="",
             size=PAGE_SIZE,
         )
-        return page.rows, selectors.capped_count(tasks, INBOX_COUNT_CAP)
+        along = selectors.keyset_order(field, ascending=True)
+        return page.rows, selectors.capped_count(tasks, INBOX_COUNT_CAP, along=along)
 
     return evaluate
 

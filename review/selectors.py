@@ -323,7 +323,8 @@ def page_rows(queryset: QuerySet, order: list, limit: int, offset: int = 0) -> l
     ids = list(queryset.order_by(*order).values_list("pk", flat=True)[offset : offset + limit])
     if not ids:
         return []
-    rows = queryset.model._default_manager.filter(pk__in=ids)
+    # No order: the ids give it (a model's default order may join another table to sort).
+    rows = queryset.model._default_manager.filter(pk__in=ids).order_by()
     rows.query.select_related = queryset.query.select_related
     rows.query.deferred_loading = queryset.query.deferred_loading
     by_id = rows.in_bulk()
@@ -453,9 +454,11 @@ def _sort_field(model, name: str):
     return field
 
 
-def capped_count(queryset: QuerySet, cap: int) -> int:
-    """The number of rows up to cap + 1: enough to say “cap+”, never a count of everything."""
-    return queryset.order_by()[: cap + 1].count()
+def capped_count(queryset: QuerySet, cap: int, *, along: list | None = None) -> int:
+    """The number of rows up to cap + 1: enough to say “cap+”, never a count of everything.
+    `along` (a list's keyset order) has the count walk the index the list's page walks; left
+    to itself the planner may pick an index that must read far more rows than the cap."""
+    return queryset.order_by(*(along or []))[: cap + 1].count()
 
 
 def declaration_history(user, declaration: Declaration) -> QuerySet:

@@ -99,7 +99,9 @@ def task_list(request):
         "workflow/task_list.html",
         {
             "page": page,
-            "count": selectors.capped_count(filters.qs, COUNT_CAP),
+            "count": selectors.capped_count(
+                filters.qs, COUNT_CAP, along=selectors.keyset_order(sort_field, ascending=True)
+            ),
             "count_cap": COUNT_CAP,
             "view": view,
             "title": VIEW_TITLES[view],
