@@ -90,6 +90,9 @@ TASK_SORTS = {
     "submitter": "submitter__username",
     "holder": "holder__username",
 }
+# The sorts the task indexes are in (review_task_open_* and review_task_done_holder_*): a page
+# count walks them to its cap; in another order it would sort every row first, as the page does.
+INDEXED_TASK_SORTS = frozenset({"due_at", "finished_at"})
 SORT_CHOICES = [
     (f"{prefix}{name}", f"{name}{'（倒序）' if prefix else ''}")
     for name in TASK_SORTS

@@ -19,7 +19,13 @@ from declarations.models import DeclarationStatus
 from declarations.stages import REVIEW_STAGES, Stage
 from organisations.models import Organisation, OrganisationKind
 from review import permissions, selectors, services
-from review.filters import AuditEventFilter, TaskFilter, filter_errors, task_sort
+from review.filters import (
+    INDEXED_TASK_SORTS,
+    AuditEventFilter,
+    TaskFilter,
+    filter_errors,
+    task_sort,
+)
 from review.models import OpinionPhrase
 from review.permissions import Action, access_task_by_id, actions_for
 from review.rounds import changes_for_round
@@ -99,9 +105,7 @@ def task_list(request):
         "workflow/task_list.html",
         {
             "page": page,
-            "count": selectors.capped_count(
-                filters.qs, COUNT_CAP, along=selectors.keyset_order(sort_field, ascending=True)
-            ),
+            "count": selectors.capped_count(filters.qs, COUNT_CAP, along=_count_order(sort_field)),
             "count_cap": COUNT_CAP,
             "view": view,
             "title": VIEW_TITLES[view],
@@ -120,6 +124,13 @@ def task_list(request):
             "tabs": _tabs(request.user, "done" if done else "open"),
         },
     )
+
+
+def _count_order(sort_field: str) -> list | None:
+    """The order a page's capped count walks: its own index's, when the page has one."""
+    if sort_field in INDEXED_TASK_SORTS:
+        return selectors.keyset_order(sort_field, ascending=True)
+    return None
 
 
 COLUMN_TITLES = {
