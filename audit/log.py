@@ -289,21 +289,33 @@ _HEADS = ChainHead._meta.db_table
 
 
 def _locked_heads_sql(chains: list[str], at) -> dict[str, tuple[int, str]]:
-    """_locked_heads_orm in two plain statements (PostgreSQL): no model instances."""
+    """_locked_heads_orm in plain statements (PostgreSQL), without model instances: the heads
+    locked, and only those missing created (another transaction may create one meanwhile,
+    hence ON CONFLICT) and then locked. Every chain of a sweep's batch has a head already (its
+    declaration's creation began it): creating them first cost a statement over all of them."""
     with binary_cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {_HEADS} (chain, seq, hash, updated_at) "  # noqa: S608
-            "SELECT c, 0, '', %s FROM unnest(%b::varchar[]) AS c ON CONFLICT (chain) DO NOTHING",
-            [at, chains],
-            binary=True,
-        )
-        cursor.execute(
-            f"SELECT chain, seq, hash FROM {_HEADS} WHERE chain = ANY(%b::varchar[]) "  # noqa: S608
-            "ORDER BY chain FOR UPDATE",
-            [chains],
-            binary=True,
-        )
-        return {chain: (seq, hash_) for chain, seq, hash_ in cursor.fetchall()}
+        heads = _lock_heads(cursor, chains)
+        missing = [chain for chain in chains if chain not in heads]
+        if missing:
+            cursor.execute(
+                f"INSERT INTO {_HEADS} (chain, seq, hash, updated_at) "  # noqa: S608
+                "SELECT c, 0, '', %s FROM unnest(%b::varchar[]) AS c "
+                "ON CONFLICT (chain) DO NOTHING",
+                [at, missing],
+                binary=True,
+            )
+            heads.update(_lock_heads(cursor, missing))
+        return heads
+
+
+def _lock_heads(cursor, chains: list[str]) -> dict[str, tuple[int, str]]:
+    cursor.execute(
+        f"SELECT chain, seq, hash FROM {_HEADS} WHERE chain = ANY(%b::varchar[]) "  # noqa: S608
+        "ORDER BY chain FOR UPDATE",
+        [chains],
+        binary=True,
+    )
+    return {chain: (seq, hash_) for chain, seq, hash_ in cursor.fetchall()}
 
 
 def _move_heads_sql(heads: dict[str, tuple[int, str]], at) -> None:

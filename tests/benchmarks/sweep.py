@@ -126,6 +126,15 @@ def build(n: int, *, open_tasks: bool) -> None:
                 "outcome": "''" if open_tasks else "'approve'",
             },
         )
+        # A real declaration's chain has a head from its creation on (audit.log); the copies
+        # get one, empty, so that a batch finds its heads as it does in production.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO approval_workflow_chainhead (chain, seq, hash, updated_at) "
+                "SELECT 'declaration:' || (%s + g), 0, '', now() "
+                "FROM generate_series(1, %s) AS g",
+                [base_d, n],
+            )
         _reset_sequences()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
