@@ -111,6 +111,10 @@ class DeclarationQuerySet(models.QuerySet):
         )
 
 
+# What the reviewers' scopes filter a jurisdiction's declarations on (review.permissions).
+JURISDICTION_SCOPE_COLUMNS = ["reached_stage", "competent_department", "reporting_unit"]
+
+
 class Declaration(models.Model):
     """One performance-target declaration of one reporting unit for one fiscal year."""
 
@@ -212,10 +216,20 @@ class Declaration(models.Model):
         indexes = [
             models.Index(fields=["reporting_unit", "fiscal_year", "status"]),
             # One per sort order: the list page's (this ordering) and the API's (keyset pages).
+            # They carry what the reviewers' scopes filter on (review.permissions: the stage a
+            # declaration has reached, its department and unit), so that a page's ids and the
+            # API's count are read from the index alone: a finance section's list walked 40,001
+            # rows of the heap for 51 (33 ms; 0.1 ms from the index).
             models.Index(
-                fields=["-fiscal_year", "-updated_at", "-id"], name="declaration_page_order"
+                fields=["-fiscal_year", "-updated_at", "-id"],
+                include=JURISDICTION_SCOPE_COLUMNS,
+                name="declaration_page_order",
             ),
-            models.Index(fields=["-updated_at", "-id"], name="declaration_api_order"),
+            models.Index(
+                fields=["-updated_at", "-id"],
+                include=JURISDICTION_SCOPE_COLUMNS,
+                name="declaration_api_order",
+            ),
             # The same two orders within one unit (preparers and unit heads) and one competent
             # department (its reviewers): their scope is the index's first column, so a page
             # reads only its own rows, however many other units and departments there are.
@@ -225,6 +239,7 @@ class Declaration(models.Model):
             ),
             models.Index(
                 fields=["competent_department", "-fiscal_year", "-updated_at", "-id"],
+                include=["reached_stage"],
                 name="declaration_dept_page_order",
             ),
             models.Index(
@@ -232,6 +247,7 @@ class Declaration(models.Model):
             ),
             models.Index(
                 fields=["competent_department", "-updated_at", "-id"],
+                include=["reached_stage"],
                 name="declaration_dept_api_order",
             ),
         ]
