@@ -38,6 +38,7 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="notifications",
         verbose_name=_("接收人"),
+        db_index=False,  # the (user, read_at) index leads with it
     )
     event = models.CharField(_("事件"), max_length=32)
     title = models.CharField(_("标题"), max_length=200)
@@ -69,7 +70,16 @@ class Notification(models.Model):
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["user", "read_at"])]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            # A person's list, newest first: an administrator told of every escalation had
+            # 33,306, sorted on every page (46 ms; a page of the index instead).
+            models.Index(
+                fields=["user", "-created_at", "-id"],
+                condition=models.Q(show_in_app=True),
+                name="notification_user_latest",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} {self.title}"
