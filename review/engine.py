@@ -38,33 +38,26 @@ def open_task(process: ReviewProcess) -> ReviewTask | None:
     )
 
 
-def _save_status(task: ReviewTask) -> None:
-    """Save the task's own copy of its status after an activation changed it."""
-    task.save(update_fields=task.copy_status())
+# viewflow saves the task whole in each transition; set first, `assigned` goes with that save,
+# and so does the row's own copy of the status (ReviewTask.save).
 
 
 def assign(task: ReviewTask, user) -> None:
     with task.activation() as activation:
-        activation.assign(user)
         activation.task.assigned = timezone.now()
-        activation.task.save(update_fields=["assigned"])
-        _save_status(activation.task)
+        activation.assign(user)
 
 
 def unassign(task: ReviewTask) -> None:
     with task.activation() as activation:
-        activation.unassign()
         activation.task.assigned = None
-        activation.task.save(update_fields=["assigned"])
-        _save_status(activation.task)
+        activation.unassign()
 
 
 def reassign(task: ReviewTask, user) -> None:
     with task.activation() as activation:
-        activation.reassign(user=user)
         activation.task.assigned = timezone.now()
-        activation.task.save(update_fields=["assigned"])
-        _save_status(activation.task)
+        activation.reassign(user=user)
 
 
 @contextmanager

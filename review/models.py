@@ -316,14 +316,13 @@ class ReviewTask(Task):
             self.copy_status()
         super().save(*args, **kwargs)
 
-    def copy_status(self) -> list[str]:
+    def copy_status(self) -> None:
         """Bring the row's own open, state, holder and finish time in line with viewflow's
-        status, owner and finish time; returns the fields to save."""
+        status, owner and finish time."""
         self.open = self.status in OPEN_STATUSES
         self.state = task_state(self.status, self.owner_id)
         self.holder_id = self.owner_id
         self.finished_at = self.finished
-        return list(STATUS_COPY_FIELDS)
 
     def copy_declaration(self, declaration: Declaration, submitter_id: int | None) -> None:
         """Record what the inbox shows and filters on about the declaration under review."""
@@ -333,9 +332,6 @@ class ReviewTask(Task):
         self.budget = declaration.budget
         self.submitter_id = submitter_id
         self.arrived_at = self.created
-
-
-STATUS_COPY_FIELDS = ("open", "state", "holder", "finished_at")
 
 
 # --- Time limits and the working-day calendar ---------------------------------------------

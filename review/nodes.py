@@ -45,5 +45,4 @@ def init_review_task(activation) -> None:
         task.assigned = timezone.now()
         task.status = STATUS.ASSIGNED
     task.copy_declaration(declaration, process.submitted_by_id)
-    task.copy_status()
     task.save()
