@@ -11,9 +11,7 @@ request. It only reads: the database is left as it was.
 """
 
 import os
-import statistics
 import sys
-import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ.setdefault("DEBUG", "False")  # no query log slowing every statement
@@ -23,25 +21,10 @@ import django
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
 
-
-def time_page(client: Client, url: str, runs: int) -> str:
-    response = client.get(url)
-    timings = []
-    for _ in range(runs):
-        with CaptureQueriesContext(connection) as queries:
-            start = time.perf_counter()
-            response = client.get(url)
-            timings.append((time.perf_counter() - start) * 1000)
-    timings.sort()
-    p95 = timings[max(0, round(0.95 * len(timings)) - 1)]
-    return (
-        f"{url:50} {response.status_code} median {statistics.median(timings):6.1f} "
-        f"p95 {p95:6.1f} ms, {len(queries)} statements"
-    )
+from bench.measure import time_get  # noqa: E402
 
 
 def main() -> None:
@@ -53,7 +36,11 @@ def main() -> None:
     client.force_login(get_user_model().objects.get(username=username))
     with override_settings(ALLOWED_HOSTS=["*"]):
         for url in urls:
-            print(time_page(client, url, runs))
+            figure = time_get(client, url, runs)
+            print(
+                f"{url:50} {figure['status']} median {figure['median_ms']:6.1f} "
+                f"p95 {figure['p95_ms']:6.1f} ms, {figure['queries']} statements"
+            )
 
 
 if __name__ == "__main__":
