@@ -32,7 +32,7 @@ from declarations.models import Declaration, Indicator
 from declarations.stages import Stage
 from notifications.sweeps import sweep_deadlines
 from review import selectors, services
-from review.filters import task_sort
+from review.filters import task_count_order, task_sort
 from review.flows import ReviewFlow
 from review.models import ReviewProcess, ReviewTask
 from web.views.tasks import COUNT_CAP as INBOX_COUNT_CAP
@@ -312,7 +312,7 @@ def our_inbox_query(user, view: str, sort_value: str) -> Callable[[], object]:
             cursor="",
             size=PAGE_SIZE,
         )
-        along = selectors.keyset_order(field, ascending=True)
+        along = task_count_order(field)
         return page.rows, selectors.capped_count(tasks, INBOX_COUNT_CAP, along=along)
 
     return evaluate

@@ -100,6 +100,12 @@ SORT_CHOICES = [
 ]
 
 
+def task_count_order(field: str) -> list | None:
+    """The order a task list's capped count walks (selectors.capped_count's `along`): its
+    page's own index's, when the page is sorted by an indexed field."""
+    return keyset_order(field, ascending=True) if field in INDEXED_TASK_SORTS else None
+
+
 def task_sort(value: str, default: str = "due") -> tuple[str, bool]:
     """The row field a `sort` value names and whether it runs descending (unknown: default)."""
     descending = value.startswith("-")

@@ -20,10 +20,10 @@ from declarations.stages import REVIEW_STAGES, Stage
 from organisations.models import Organisation, OrganisationKind
 from review import permissions, selectors, services
 from review.filters import (
-    INDEXED_TASK_SORTS,
     AuditEventFilter,
     TaskFilter,
     filter_errors,
+    task_count_order,
     task_sort,
 )
 from review.models import OpinionPhrase
@@ -105,7 +105,9 @@ def task_list(request):
         "workflow/task_list.html",
         {
             "page": page,
-            "count": selectors.capped_count(filters.qs, COUNT_CAP, along=_count_order(sort_field)),
+            "count": selectors.capped_count(
+                filters.qs, COUNT_CAP, along=task_count_order(sort_field)
+            ),
             "count_cap": COUNT_CAP,
             "view": view,
             "title": VIEW_TITLES[view],
@@ -124,13 +126,6 @@ def task_list(request):
             "tabs": _tabs(request.user, "done" if done else "open"),
         },
     )
-
-
-def _count_order(sort_field: str) -> list | None:
-    """The order a page's capped count walks: its own index's, when the page has one."""
-    if sort_field in INDEXED_TASK_SORTS:
-        return selectors.keyset_order(sort_field, ascending=True)
-    return None
 
 
 COLUMN_TITLES = {
