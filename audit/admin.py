@@ -18,19 +18,22 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+AUDIT_EVENT_COLUMNS: tuple[str, ...] = (
+    "id",
+    "at",
+    "action",
+    "result",
+    "actor_name",
+    "role",
+    "organisation_name",
+    "declaration_id",
+    "stage",
+)
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = [
-        "id",
-        "at",
-        "action",
-        "result",
-        "actor_name",
-        "role",
-        "organisation_name",
-        "declaration_id",
-        "stage",
-    ]
+    list_display = AUDIT_EVENT_COLUMNS
     list_filter = ["action", "result"]
     search_fields = ["actor_name", "organisation_name", "opinion", "chain"]
     date_hierarchy = "at"

@@ -4,7 +4,7 @@ services), and the time limits and calendar that administrators edit."""
 from django.contrib import admin
 from viewflow.workflow.models import Process, Task
 
-from audit.admin import AuditEventAdmin, ReadOnlyAdmin
+from audit.admin import AUDIT_EVENT_COLUMNS, AuditEventAdmin, ReadOnlyAdmin
 from audit.models import AuditEvent
 from declarations.labels import role_label, stage_label
 from review.models import CalendarDay, ReviewTask, StageTimeLimit
@@ -17,17 +17,11 @@ for model in (Process, Task):
 class LabelledAuditEventAdmin(AuditEventAdmin):
     """The audit package lies below the stages and roles, so their words are added here."""
 
-    list_display = [
-        "id",
-        "at",
-        "action",
-        "result",
-        "actor_name",
-        "role_text",
-        "organisation_name",
-        "declaration_id",
-        "stage_text",
-    ]
+    # The audit package's columns, with its codes in words.
+    list_display = tuple(
+        {"role": "role_text", "stage": "stage_text"}.get(column, column)
+        for column in AUDIT_EVENT_COLUMNS
+    )
 
     @admin.display(description="角色", ordering="role")
     def role_text(self, event: AuditEvent) -> str:
